@@ -1,0 +1,485 @@
+/**
+ * @file metapool.h
+ * @brief metapool: meta-analysis of 2x2 tables and generic effect sizes.
+ *
+ * The whole public API of libmetapool in one header. Plain structs carry data
+ * and results; the only opaque object is the workspace (scratch memory for
+ * iterative work, as in GSL). Every function that can fail returns an int
+ * status (::MTP_OK or a negative ::mtp_status) and, when the caller passes a
+ * non-NULL ::mtp_error, a message naming the study and what is wrong.
+ *
+ * Thread safety: the library has no global state. Distinct workspaces may be
+ * used from distinct threads at the same time; one workspace must not be used
+ * by two threads at once.
+ *
+ * The library never prints, never aborts and never touches GSL's process-wide
+ * error handler: every input is validated before it reaches GSL.
+ *
+ * Copyright (C) 2026 the metapool authors. GPL-3.0-or-later.
+ */
+#ifndef METAPOOL_H
+#define METAPOOL_H
+
+#include <stddef.h> /* size_t */
+#include <stdio.h>  /* FILE, for the SVG writers */
+
+/** @name Version */
+/** @{ */
+#define MTP_VERSION_MAJOR 0 /**< major version */
+#define MTP_VERSION_MINOR 1 /**< minor version */
+#define MTP_VERSION_PATCH 0 /**< patch version */
+/** Version as one number: major * 10000 + minor * 100 + patch. */
+#define MTP_VERSION_NUMBER (MTP_VERSION_MAJOR * 10000 + MTP_VERSION_MINOR * 100 + MTP_VERSION_PATCH)
+/** @} */
+
+#if defined(_WIN32) && defined(MTP_BUILDING_DLL)
+#define MTP_API __declspec(dllexport)
+#elif defined(_WIN32) && !defined(MTP_STATIC)
+#define MTP_API __declspec(dllimport)
+#elif defined(__GNUC__) && __GNUC__ >= 4
+#define MTP_API __attribute__((visibility("default")))
+#else
+#define MTP_API
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ------------------------------------------------------------------------ */
+/** @name Status codes and errors */
+/** @{ */
+
+/** Return codes: 0 on success, negative on failure. Values are pinned. */
+typedef enum mtp_status {
+    MTP_OK = 0,        /**< success */
+    MTP_EINVAL = -1,   /**< bad argument: NULL pointer, unknown enum value, option out of range */
+    MTP_EDATA = -2,    /**< a study's data are invalid (negative count, events > total,
+                            zero total, non-finite value, variance <= 0) */
+    MTP_ETOOFEW = -3,  /**< fewer usable studies than the method needs */
+    MTP_ENOCONV = -4,  /**< an iterative estimator did not converge within max_iter */
+    MTP_EBADLEN = -5,  /**< workspace allocated for fewer studies than supplied */
+    MTP_ENOMEM = -6,   /**< out of memory */
+    MTP_ENUMERIC = -7, /**< numerical breakdown (overflow, non-finite intermediate) */
+    MTP_EIO = -8       /**< an output stream reported a write error */
+} mtp_status;
+
+/** "No particular study" value of mtp_error::study. */
+#define MTP_NO_STUDY ((size_t)-1)
+
+/**
+ * @brief Error detail, filled by a failing call when the caller passes one.
+ * @ownership Caller-allocated; the library only writes into it.
+ */
+typedef struct mtp_error {
+    int code;          /**< the ::mtp_status returned */
+    size_t study;      /**< 0-based index of the offending study, or ::MTP_NO_STUDY */
+    char message[200]; /**< NUL-terminated English message naming the problem */
+} mtp_error;
+
+/**
+ * @brief Short description of a status code.
+ * @param code an ::mtp_status value
+ * @return a static string; never NULL (unknown codes give "unknown error")
+ */
+MTP_API const char *mtp_strerror(int code);
+
+/**
+ * @brief The library's version as "MAJOR.MINOR.PATCH".
+ * @return a static string
+ */
+MTP_API const char *mtp_version_string(void);
+
+/**
+ * @brief The library's version number, as ::MTP_VERSION_NUMBER at build time.
+ * @return major * 10000 + minor * 100 + patch
+ */
+MTP_API int mtp_version_number(void);
+/** @} */
+
+/* ------------------------------------------------------------------------ */
+/** @name Choices: measures, methods, tests, conventions */
+/** @{ */
+
+/** Effect measure. Ratio measures are handled on the log scale. */
+typedef enum mtp_measure {
+    MTP_MEASURE_RR = 0,      /**< log risk ratio */
+    MTP_MEASURE_OR = 1,      /**< log odds ratio */
+    MTP_MEASURE_RD = 2,      /**< risk difference */
+    MTP_MEASURE_PETO_OR = 3, /**< Peto's one-step log odds ratio, (O-E)/V with variance 1/V */
+    MTP_MEASURE_GENERIC = 4  /**< any estimate with its variance (input as ::mtp_effect) */
+} mtp_measure;
+
+/** Pooling method: fixed effect (FE, MH, PETO) or a random-effects tau² estimator. */
+typedef enum mtp_method {
+    MTP_METHOD_FE = 0,   /**< fixed (common) effect, inverse variance */
+    MTP_METHOD_MH = 1,   /**< fixed effect, Mantel-Haenszel (2x2 input; RR, OR, RD) */
+    MTP_METHOD_PETO = 2, /**< fixed effect, Peto's odds ratio (2x2 input) */
+    MTP_METHOD_DL = 3,   /**< DerSimonian & Laird (1986), method of moments */
+    MTP_METHOD_HE = 4,   /**< Hedges (1983), unweighted method of moments */
+    MTP_METHOD_HS = 5,   /**< Hunter & Schmidt (2004) */
+    MTP_METHOD_SJ = 6,   /**< Sidik & Jonkman (2005) */
+    MTP_METHOD_ML = 7,   /**< maximum likelihood */
+    MTP_METHOD_REML = 8, /**< restricted maximum likelihood (Viechtbauer 2005) */
+    MTP_METHOD_PM = 9,   /**< Paule & Mandel (1982) */
+    MTP_METHOD_EB = 10   /**< empirical Bayes (Morris 1983); its estimating equation equals PM's */
+} mtp_method;
+
+/** Test and confidence interval for the pooled estimate. */
+typedef enum mtp_test {
+    MTP_TEST_Z = 0,   /**< Wald-type z test and normal CI */
+    MTP_TEST_KNHA = 1 /**< Hartung-Knapp-Sidik-Jonkman: t(k-1) with the adjusted variance
+                           (metafor test="knha"); random-effects methods only */
+} mtp_test;
+
+/** Distribution of the prediction interval mu ± crit * sqrt(tau² + SE²). */
+typedef enum mtp_pi {
+    MTP_PI_T_K2 = 0,  /**< t with k-2 df (Higgins, Thompson & Spiegelhalter 2009; metafor predtype="Riley") */
+    MTP_PI_T_K1 = 1,  /**< t with k-1 df (meta >= 8.0; metafor's default with test="knha") */
+    MTP_PI_NORMAL = 2 /**< standard normal (metafor's default with test="z") */
+} mtp_pi;
+
+/** Which 2x2 tables receive the continuity correction. */
+typedef enum mtp_cc_rule {
+    MTP_CC_ZERO = 0, /**< only tables with a zero cell (metafor to="only0", RevMan) */
+    MTP_CC_ALL = 1,  /**< every table (metafor to="all") */
+    MTP_CC_NEVER = 2 /**< no table (metafor to="none") */
+} mtp_cc_rule;
+
+/** What to do with double-zero tables (no events, or only events, in both arms). */
+typedef enum mtp_double_zero {
+    MTP_DZ_AUTO = 0, /**< drop for RR, OR and Peto OR (Cochrane Handbook); keep for RD */
+    MTP_DZ_DROP = 1, /**< always drop */
+    MTP_DZ_KEEP = 2  /**< always keep (metafor escalc's default drop00=FALSE) */
+} mtp_double_zero;
+
+/** Variance of the Mantel-Haenszel risk difference. */
+typedef enum mtp_mh_rd_var {
+    MTP_MHRD_SATO = 0, /**< Sato, Greenland & Robins (1989), as metafor's rma.mh */
+    MTP_MHRD_GR = 1    /**< Greenland & Robins (1985), as RevMan and R's meta */
+} mtp_mh_rd_var;
+
+/** Centre of Cochran's Q for 2x2 data (and so of the DL tau² computed from it). */
+typedef enum mtp_q_centre {
+    MTP_QCENTRE_IV = 0, /**< inverse-variance fixed-effect estimate (metafor, Stata, metan v4) */
+    MTP_QCENTRE_MH = 1  /**< Mantel-Haenszel estimate (RevMan 5, meta Q.Cochrane); DL only */
+} mtp_q_centre;
+
+/** Definition of I² and H². */
+typedef enum mtp_i2_def {
+    MTP_I2_AUTO = 0, /**< tau²-based for random effects, 100 tau²/(tau² + v~); Q-based for fixed effect (metafor) */
+    MTP_I2_Q = 1     /**< always Q-based, 100 max(0, (Q-df)/Q) (RevMan 5, meta, CMA, Higgins & Thompson 2002) */
+} mtp_i2_def;
+/** @} */
+
+/* ------------------------------------------------------------------------ */
+/** @name Study data */
+/** @{ */
+
+/**
+ * @brief One study as a 2x2 table. Counts are doubles so that imputed or
+ * fractional counts are accepted; each must be finite, >= 0, events <= total,
+ * and each total > 0.
+ */
+typedef struct mtp_table2x2 {
+    double events_trt; /**< events in the treatment arm (a) */
+    double total_trt;  /**< participants in the treatment arm (n1 = a + b) */
+    double events_ctl; /**< events in the control arm (c) */
+    double total_ctl;  /**< participants in the control arm (n2 = c + d) */
+} mtp_table2x2;
+
+/** @brief One study as an estimate and its sampling variance (log scale for ratios). */
+typedef struct mtp_effect {
+    double yi; /**< estimate */
+    double vi; /**< sampling variance (standard error squared), > 0 */
+} mtp_effect;
+
+/** Flags describing what happened to one study (mtp_study::flags). */
+enum mtp_study_flag {
+    MTP_STUDY_CC = 1u,          /**< the continuity correction was added to its cells */
+    MTP_STUDY_DOUBLE_ZERO = 2u, /**< no events (or only events) in both arms */
+    MTP_STUDY_DROPPED = 4u,     /**< left out of the analysis (double zero, or no information for Peto) */
+    MTP_STUDY_NO_EFFECT = 8u    /**< MH only: a zero cell without correction gives no finite study
+                                     effect; the table is in the MH estimate but not in Q */
+};
+
+/** @brief Per-study values of the last fit, read through mtp_workspace_studies(). */
+typedef struct mtp_study {
+    double yi;          /**< effect size used (after any correction); NaN if dropped */
+    double vi;          /**< its sampling variance; NaN if dropped */
+    double weight;      /**< weight in percent of the total for the fitted model; 0 if dropped */
+    unsigned int flags; /**< ::mtp_study_flag bits */
+} mtp_study;
+/** @} */
+
+/* ------------------------------------------------------------------------ */
+/** @name Options */
+/** @{ */
+
+/**
+ * @brief Everything that chooses a model or a convention. Initialise with
+ * ::MTP_OPTIONS_INIT or mtp_options_init(), then change fields.
+ */
+typedef struct mtp_options {
+    unsigned int version;          /**< ::MTP_OPTIONS_VERSION */
+    mtp_measure measure;           /**< effect measure for 2x2 input (default RR) */
+    mtp_method method;             /**< default REML */
+    mtp_test test;                 /**< default z */
+    mtp_pi pi;                     /**< prediction interval (default t with k-2 df) */
+    double level;                  /**< confidence level in (0, 1) (default 0.95) */
+    double cc;                     /**< continuity correction added to each cell, >= 0 (default 0.5) */
+    mtp_cc_rule cc_when;           /**< default: tables with a zero cell */
+    mtp_double_zero double_zero;   /**< default: drop for RR/OR, keep for RD */
+    int mh_correct;                /**< nonzero: add cc to zero-cell tables inside MH pooling (RevMan);
+                                        0: exact MH from the raw counts (metafor rma.mh, Stata; default) */
+    mtp_mh_rd_var mh_rd_var;       /**< default Sato (metafor) */
+    mtp_q_centre q_centre;         /**< default IV */
+    mtp_i2_def i2_def;             /**< default: as metafor */
+    double tau2_fixed;             /**< < 0: estimate tau² (default -1); >= 0: use this value
+                                        (random-effects methods only) */
+    int tau2_ci;                   /**< nonzero: Q-profile CI for tau², I², H² (default 1) */
+    double tol;                    /**< relative tolerance of iterative estimators (default 1e-12) */
+    unsigned int max_iter;         /**< iteration cap of iterative estimators (default 1000) */
+} mtp_options;
+
+/** Version of ::mtp_options described by this header. */
+#define MTP_OPTIONS_VERSION 1
+/** Static initialiser with the defaults; keep in field order. */
+#define MTP_OPTIONS_INIT                                                              \
+    { MTP_OPTIONS_VERSION, MTP_MEASURE_RR, MTP_METHOD_REML, MTP_TEST_Z, MTP_PI_T_K2,  \
+      0.95, 0.5, MTP_CC_ZERO, MTP_DZ_AUTO, 0, MTP_MHRD_SATO, MTP_QCENTRE_IV,          \
+      MTP_I2_AUTO, -1.0, 1, 1e-12, 1000u }
+
+/**
+ * @brief Fill @p opts with the defaults of ::MTP_OPTIONS_INIT.
+ * @param[out] opts options to initialise
+ * @param version   ::MTP_OPTIONS_VERSION
+ * @return ::MTP_OK, or ::MTP_EINVAL if @p opts is NULL or @p version unknown
+ */
+MTP_API int mtp_options_init(mtp_options *opts, unsigned int version);
+/** @} */
+
+/* ------------------------------------------------------------------------ */
+/** @name Results */
+/** @{ */
+
+/** Notes about a result: conditions worth reporting, not errors (mtp_result::notes). */
+enum mtp_note {
+    MTP_NOTE_CC_APPLIED = 1u,           /**< at least one table was continuity-corrected */
+    MTP_NOTE_DOUBLE_ZERO_DROPPED = 2u,  /**< at least one double-zero table was dropped */
+    MTP_NOTE_TAU2_TRUNCATED = 4u,       /**< the tau² estimate was negative and set to 0 */
+    MTP_NOTE_TAU2_NOT_ESTIMABLE = 8u,   /**< k_used = 1: tau² is set to 0 and not estimated */
+    MTP_NOTE_TEST_Z_FOR_K1 = 16u,       /**< test="knha" asked with k_used = 1; z was used */
+    MTP_NOTE_PI_UNDEFINED = 32u,        /**< too few studies for the prediction interval's df */
+    MTP_NOTE_TAU2_CI_UNDEFINED = 64u,   /**< the Q-profile CI needs k_used >= 2 */
+    MTP_NOTE_TAU2_FIXED = 128u,         /**< tau² was supplied by the caller */
+    MTP_NOTE_ZERO_WIDTH_KNHA = 256u     /**< all estimates equal: the HKSJ variance is 0 */
+};
+
+/**
+ * @brief The pooled result. Ratio measures are on the log scale.
+ * Values that are not defined for the model are NaN (e.g. the prediction
+ * interval of a fixed-effect model, I² with one study).
+ */
+typedef struct mtp_result {
+    mtp_measure measure;   /**< measure of the study estimates */
+    mtp_method method;     /**< method used */
+    mtp_test test;         /**< test used (z if knha fell back, see notes) */
+    double level;          /**< confidence level */
+    size_t k;              /**< studies supplied */
+    size_t k_used;         /**< studies in the analysis */
+    double estimate;       /**< pooled estimate */
+    double se;             /**< its standard error (HKSJ-adjusted under knha) */
+    double stat;           /**< z or t statistic */
+    double df;             /**< degrees of freedom of the t test; NaN for z */
+    double p;              /**< two-sided p-value */
+    double ci_lower;       /**< lower confidence limit */
+    double ci_upper;       /**< upper confidence limit */
+    double pi_lower;       /**< lower prediction limit (NaN for fixed effect) */
+    double pi_upper;       /**< upper prediction limit (NaN for fixed effect) */
+    double pi_df;          /**< df of the prediction interval's t; NaN for normal */
+    double tau2;           /**< between-study variance (0 for fixed effect) */
+    double tau;            /**< sqrt(tau2) */
+    double tau2_ci_lower;  /**< Q-profile confidence limits for tau² (Viechtbauer 2007) */
+    double tau2_ci_upper;  /**< upper Q-profile limit */
+    double q;              /**< Cochran's Q */
+    double q_df;           /**< its degrees of freedom, k_used - 1 */
+    double q_p;            /**< its chi-square p-value */
+    double i2;             /**< I² in percent (definition in mtp_options::i2_def) */
+    double i2_ci_lower;    /**< I² implied by tau2_ci_lower, percent */
+    double i2_ci_upper;    /**< I² implied by tau2_ci_upper, percent */
+    double h2;             /**< H² */
+    double h2_ci_lower;    /**< H² implied by tau2_ci_lower */
+    double h2_ci_upper;    /**< H² implied by tau2_ci_upper */
+    double vtypical;       /**< "typical" within-study variance (k-1)/(sum w - sum w²/sum w) */
+    unsigned int iterations; /**< iterations of the tau² estimator (0 for closed forms) */
+    int converged;         /**< 1 if the estimator converged (always 1 for closed forms) */
+    unsigned int notes;    /**< ::mtp_note bits */
+} mtp_result;
+/** @} */
+
+/* ------------------------------------------------------------------------ */
+/** @name Workspace */
+/** @{ */
+
+/** Opaque scratch space for fits of up to a fixed number of studies. */
+typedef struct mtp_workspace mtp_workspace;
+
+/**
+ * @brief Allocate a workspace for fits of up to @p kmax studies.
+ * @param kmax largest number of studies a fit with this workspace will have (>= 1)
+ * @return the workspace, or NULL if @p kmax is 0 or memory is short
+ * @ownership The caller owns it and frees it with mtp_workspace_free().
+ */
+MTP_API mtp_workspace *mtp_workspace_alloc(size_t kmax);
+
+/**
+ * @brief Free a workspace.
+ * @param w workspace, or NULL (a no-op)
+ */
+MTP_API void mtp_workspace_free(mtp_workspace *w);
+
+/**
+ * @brief Capacity of a workspace.
+ * @param w workspace
+ * @return the kmax it was allocated with (0 if @p w is NULL)
+ */
+MTP_API size_t mtp_workspace_size(const mtp_workspace *w);
+
+/**
+ * @brief Per-study values of the last successful fit done with @p w.
+ * @param w workspace
+ * @return array of mtp_result::k entries, in input order
+ * @ownership Borrowed: valid until @p w is used again or freed.
+ */
+MTP_API const mtp_study *mtp_workspace_studies(const mtp_workspace *w);
+/** @} */
+
+/* ------------------------------------------------------------------------ */
+/** @name Study-level effect sizes */
+/** @{ */
+
+/**
+ * @brief Effect size and sampling variance of one 2x2 table.
+ *
+ * With a = events_trt, b = total_trt - a, c = events_ctl, d = total_ctl - c,
+ * after adding opts->cc to every cell when opts->cc_when says so:
+ * - RR: yi = ln[(a/n1)/(c/n2)], vi = 1/a - 1/n1 + 1/c - 1/n2
+ * - OR: yi = ln(ad/bc), vi = 1/a + 1/b + 1/c + 1/d (Woolf 1955)
+ * - RD: yi = a/n1 - c/n2, vi = p1(1-p1)/n1 + p2(1-p2)/n2
+ * - PETO_OR: yi = (a - E)/V, vi = 1/V with E = n1(a+c)/N and
+ *   V = n1 n2 (a+c)(b+d) / (N²(N-1)) (Yusuf et al. 1985), never corrected.
+ *
+ * Formulas as in metafor's escalc() (Viechtbauer 2010).
+ * @param[out] out   effect; NaN when the table is dropped
+ * @param[out] flags ::mtp_study_flag bits (may be NULL)
+ * @param table      the study
+ * @param opts       measure, cc, cc_when and double_zero are read; NULL = defaults
+ * @param[out] err   may be NULL
+ * @return ::MTP_OK (also when the table is dropped: see @p flags), ::MTP_EINVAL,
+ *         or ::MTP_EDATA for invalid counts or a zero variance
+ */
+MTP_API int mtp_effect_from_2x2(mtp_effect *out, unsigned int *flags, const mtp_table2x2 *table,
+                                const mtp_options *opts, mtp_error *err);
+
+/**
+ * @brief Effect from an estimate and its confidence interval.
+ *
+ * For a ratio (@p log_scale nonzero) yi = ln(est) and
+ * SE = (ln upper - ln lower) / (2 z), z the normal quantile for @p level;
+ * otherwise yi = est and SE = (upper - lower) / (2 z). vi = SE².
+ * (Cochrane Handbook 6.3.2.)
+ * @param[out] out  effect
+ * @param est       point estimate (ratio or difference)
+ * @param lower     lower confidence limit
+ * @param upper     upper confidence limit
+ * @param level     confidence level of the interval, in (0, 1)
+ * @param log_scale nonzero for ratios (est, lower, upper > 0)
+ * @param[out] err  may be NULL
+ * @return ::MTP_OK, ::MTP_EINVAL or ::MTP_EDATA (non-finite values, lower >= upper,
+ *         estimate outside the interval, non-positive ratio)
+ */
+MTP_API int mtp_effect_from_ci(mtp_effect *out, double est, double lower, double upper,
+                               double level, int log_scale, mtp_error *err);
+/** @} */
+
+/* ------------------------------------------------------------------------ */
+/** @name Pooling */
+/** @{ */
+
+/**
+ * @brief Pool @p k effects with the model chosen in @p opts.
+ *
+ * Fixed effect: mu = sum(w y)/sum(w), w = 1/v. Random effects: w = 1/(v + tau²)
+ * with tau² from the chosen estimator (formulas and references in
+ * docs/methods.md; they follow Viechtbauer 2005 and metafor's rma.uni).
+ * MH and PETO need 2x2 tables and give ::MTP_EINVAL here.
+ * @param[out] out  result; written only when ::MTP_OK is returned
+ * @param w         workspace with mtp_workspace_size(w) >= @p k
+ * @param effects   @p k effects; not modified
+ * @param k         number of studies, >= 1
+ * @param opts      NULL means the defaults
+ * @param[out] err  may be NULL
+ * @return ::MTP_OK or a negative ::mtp_status. No allocation; reentrant.
+ */
+MTP_API int mtp_pool_effects(mtp_result *out, mtp_workspace *w, const mtp_effect *effects,
+                             size_t k, const mtp_options *opts, mtp_error *err);
+
+/**
+ * @brief Pool @p k 2x2 tables with the measure and model chosen in @p opts.
+ *
+ * Study effects come from mtp_effect_from_2x2(). MH pools RR (Greenland &
+ * Robins 1985 variance), OR (Robins, Breslow & Greenland 1986 variance) and RD
+ * (Sato, Greenland & Robins 1989 or Greenland & Robins 1985 variance); PETO
+ * pools sum(O-E)/sum(V) with variance 1/sum(V) (Yusuf et al. 1985). For MH and
+ * PETO, Q is centred on the MH/Peto estimate, as in metafor's rma.mh/rma.peto.
+ * @param[out] out  result; written only when ::MTP_OK is returned
+ * @param w         workspace with mtp_workspace_size(w) >= @p k
+ * @param tables    @p k tables; not modified
+ * @param k         number of studies, >= 1
+ * @param opts      NULL means the defaults
+ * @param[out] err  may be NULL
+ * @return ::MTP_OK or a negative ::mtp_status
+ */
+MTP_API int mtp_pool_2x2(mtp_result *out, mtp_workspace *w, const mtp_table2x2 *tables,
+                         size_t k, const mtp_options *opts, mtp_error *err);
+/** @} */
+
+/* ------------------------------------------------------------------------ */
+/** @name Names */
+/** @{ */
+
+/**
+ * @brief Short name of a method ("FE", "MH", "PETO", "DL", ..., "EB").
+ * @param method an ::mtp_method
+ * @return a static string, "?" for an unknown value
+ */
+MTP_API const char *mtp_method_name(mtp_method method);
+
+/**
+ * @brief Short name of a measure ("RR", "OR", "RD", "PETO", "GEN").
+ * @param measure an ::mtp_measure
+ * @return a static string, "?" for an unknown value
+ */
+MTP_API const char *mtp_measure_name(mtp_measure measure);
+
+/**
+ * @brief Whether a method estimates a between-study variance.
+ * @param method an ::mtp_method
+ * @return 1 for DL, HE, HS, SJ, ML, REML, PM, EB; 0 otherwise
+ */
+MTP_API int mtp_method_is_random(mtp_method method);
+/** @} */
+
+/* ---- subgroups (lib/subgroup.c) ---------------------------------------- */
+
+/* ---- absolute effects (lib/absolute.c) --------------------------------- */
+
+/* ---- batch fitting (lib/batch.c) --------------------------------------- */
+
+/* ---- plots (lib/plot_forest.c, lib/plot_funnel.c) ---------------------- */
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* METAPOOL_H */

@@ -1,0 +1,153 @@
+/* Status codes, error detail, options and names. */
+#include "internal.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#define STR_(x) #x
+#define STR(x) STR_(x)
+
+int mtp__fail(mtp_error *err, int code, size_t study, const char *fmt, ...)
+{
+    if (err != NULL) {
+        va_list ap;
+        err->code = code;
+        err->study = study;
+        va_start(ap, fmt);
+        vsnprintf(err->message, sizeof err->message, fmt, ap);
+        va_end(ap);
+    }
+    return code;
+}
+
+const char *mtp_strerror(int code)
+{
+    switch (code) {
+    case MTP_OK: return "success";
+    case MTP_EINVAL: return "invalid argument";
+    case MTP_EDATA: return "invalid study data";
+    case MTP_ETOOFEW: return "too few studies for the method";
+    case MTP_ENOCONV: return "iterative estimator did not converge";
+    case MTP_EBADLEN: return "workspace too small for the number of studies";
+    case MTP_ENOMEM: return "out of memory";
+    case MTP_ENUMERIC: return "numerical breakdown";
+    case MTP_EIO: return "output error";
+    default: return "unknown error";
+    }
+}
+
+const char *mtp_version_string(void)
+{
+    return STR(MTP_VERSION_MAJOR) "." STR(MTP_VERSION_MINOR) "." STR(MTP_VERSION_PATCH);
+}
+
+int mtp_version_number(void) { return MTP_VERSION_NUMBER; }
+
+const char *mtp_method_name(mtp_method method)
+{
+    static const char *const names[] = {"FE", "MH", "PETO", "DL", "HE", "HS",
+                                        "SJ", "ML", "REML", "PM", "EB"};
+    unsigned int m = (unsigned int)method;
+    return m < sizeof names / sizeof names[0] ? names[m] : "?";
+}
+
+const char *mtp_measure_name(mtp_measure measure)
+{
+    static const char *const names[] = {"RR", "OR", "RD", "PETO", "GEN"};
+    unsigned int m = (unsigned int)measure;
+    return m < sizeof names / sizeof names[0] ? names[m] : "?";
+}
+
+int mtp_method_is_random(mtp_method method)
+{
+    return method >= MTP_METHOD_DL && method <= MTP_METHOD_EB;
+}
+
+int mtp_options_init(mtp_options *opts, unsigned int version)
+{
+    static const mtp_options defaults = MTP_OPTIONS_INIT;
+    if (opts == NULL || version != MTP_OPTIONS_VERSION)
+        return MTP_EINVAL;
+    *opts = defaults;
+    return MTP_OK;
+}
+
+const mtp_options *mtp__options_or_default(const mtp_options *opts, mtp_options *tmp)
+{
+    if (opts != NULL)
+        return opts;
+    mtp_options_init(tmp, MTP_OPTIONS_VERSION);
+    return tmp;
+}
+
+int mtp__check_options(const mtp_options *o, mtp_error *err)
+{
+    if (o->version != MTP_OPTIONS_VERSION)
+        return mtp__fail(err, MTP_EINVAL, MTP_NO_STUDY,
+                         "options version %u is not %u: initialise with mtp_options_init()",
+                         o->version, (unsigned int)MTP_OPTIONS_VERSION);
+    if ((unsigned int)o->measure > MTP_MEASURE_GENERIC)
+        return mtp__fail(err, MTP_EINVAL, MTP_NO_STUDY, "unknown measure %d", (int)o->measure);
+    if ((unsigned int)o->method > MTP_METHOD_EB)
+        return mtp__fail(err, MTP_EINVAL, MTP_NO_STUDY, "unknown method %d", (int)o->method);
+    if ((unsigned int)o->test > MTP_TEST_KNHA)
+        return mtp__fail(err, MTP_EINVAL, MTP_NO_STUDY, "unknown test %d", (int)o->test);
+    if ((unsigned int)o->pi > MTP_PI_NORMAL)
+        return mtp__fail(err, MTP_EINVAL, MTP_NO_STUDY, "unknown prediction interval type %d",
+                         (int)o->pi);
+    if (!(o->level > 0.0 && o->level < 1.0))
+        return mtp__fail(err, MTP_EINVAL, MTP_NO_STUDY,
+                         "confidence level %g is not between 0 and 1 (exclusive)", o->level);
+    if (!(o->cc >= 0.0) || !isfinite(o->cc))
+        return mtp__fail(err, MTP_EINVAL, MTP_NO_STUDY,
+                         "continuity correction %g is not a finite number >= 0", o->cc);
+    if ((unsigned int)o->cc_when > MTP_CC_NEVER)
+        return mtp__fail(err, MTP_EINVAL, MTP_NO_STUDY, "unknown continuity-correction rule %d",
+                         (int)o->cc_when);
+    if ((unsigned int)o->double_zero > MTP_DZ_KEEP)
+        return mtp__fail(err, MTP_EINVAL, MTP_NO_STUDY, "unknown double-zero rule %d",
+                         (int)o->double_zero);
+    if ((unsigned int)o->mh_rd_var > MTP_MHRD_GR)
+        return mtp__fail(err, MTP_EINVAL, MTP_NO_STUDY, "unknown MH risk-difference variance %d",
+                         (int)o->mh_rd_var);
+    if ((unsigned int)o->q_centre > MTP_QCENTRE_MH)
+        return mtp__fail(err, MTP_EINVAL, MTP_NO_STUDY, "unknown Q centre %d", (int)o->q_centre);
+    if ((unsigned int)o->i2_def > MTP_I2_Q)
+        return mtp__fail(err, MTP_EINVAL, MTP_NO_STUDY, "unknown I2 definition %d",
+                         (int)o->i2_def);
+    if (isnan(o->tau2_fixed) || isinf(o->tau2_fixed))
+        return mtp__fail(err, MTP_EINVAL, MTP_NO_STUDY,
+                         "tau2_fixed must be finite (negative to estimate tau2)");
+    if (o->tau2_fixed >= 0.0 && !mtp_method_is_random(o->method))
+        return mtp__fail(err, MTP_EINVAL, MTP_NO_STUDY,
+                         "a fixed tau2 needs a random-effects method, not %s",
+                         mtp_method_name(o->method));
+    if (!(o->tol > 0.0 && o->tol < 1.0))
+        return mtp__fail(err, MTP_EINVAL, MTP_NO_STUDY,
+                         "tolerance %g is not between 0 and 1 (exclusive)", o->tol);
+    if (o->max_iter == 0)
+        return mtp__fail(err, MTP_EINVAL, MTP_NO_STUDY, "max_iter must be at least 1");
+    if (o->test == MTP_TEST_KNHA && (o->method == MTP_METHOD_MH || o->method == MTP_METHOD_PETO))
+        return mtp__fail(err, MTP_EINVAL, MTP_NO_STUDY,
+                         "the Knapp-Hartung test needs an inverse-variance model, not %s",
+                         mtp_method_name(o->method));
+    if (o->q_centre == MTP_QCENTRE_MH && o->method != MTP_METHOD_DL)
+        return mtp__fail(err, MTP_EINVAL, MTP_NO_STUDY,
+                         "a Q centred on the Mantel-Haenszel estimate is defined for DL only, not %s",
+                         mtp_method_name(o->method));
+    return MTP_OK;
+}
+
+void mtp__result_clear(mtp_result *r)
+{
+    const double nan = NAN;
+    memset(r, 0, sizeof *r);
+    r->level = r->estimate = r->se = r->stat = r->df = r->p = nan;
+    r->ci_lower = r->ci_upper = r->pi_lower = r->pi_upper = r->pi_df = nan;
+    r->tau2 = r->tau = r->tau2_ci_lower = r->tau2_ci_upper = nan;
+    r->q = r->q_df = r->q_p = r->i2 = r->i2_ci_lower = r->i2_ci_upper = nan;
+    r->h2 = r->h2_ci_lower = r->h2_ci_upper = r->vtypical = nan;
+    r->converged = 1;
+}

@@ -1,0 +1,84 @@
+/* Heterogeneity: Cochran's Q, I², H² and the Q-profile confidence interval
+ * for tau² (Viechtbauer 2007, Stat Med 26:37). I² and H² definitions: Higgins
+ * & Thompson (2002, Stat Med 21:1539); the tau²-based forms
+ * I² = 100 tau²/(tau² + v~), H² = tau²/v~ + 1 with the "typical" variance
+ * v~ = (n-1)/C are those of metafor (Viechtbauer 2010) and Stata. */
+#include "internal.h"
+
+#include <gsl/gsl_cdf.h>
+#include <math.h>
+
+typedef struct {
+    const double *y, *v;
+    size_t n;
+    double target;
+} qp_problem;
+
+static double qp_fn(double tau2, void *params)
+{
+    const qp_problem *p = params;
+    return mtp__q_gen(p->y, p->v, p->n, tau2) - p->target;
+}
+
+/* Solve Q_gen(tau²) = crit on [0, inf); 0 when Q_gen(0) <= crit. */
+static int qp_bound(double *out, qp_problem *p, double hint, mtp_workspace *ws,
+                    const mtp_options *o, mtp_error *err)
+{
+    unsigned int iters;
+    if (qp_fn(0, p) <= 0) {
+        *out = 0;
+        return MTP_OK;
+    }
+    return mtp__solve_decreasing(out, &iters, qp_fn, p, 0, hint, ws, o, err);
+}
+
+int mtp__tau2_qprofile(double *lower, double *upper, const double *y, const double *v, size_t n,
+                       double level, mtp_workspace *ws, const mtp_options *o, mtp_error *err)
+{
+    const double df = (double)n - 1, alpha = 1 - level;
+    qp_problem p = {y, v, n, 0};
+    double hint = 0;
+    int rc;
+    for (size_t i = 0; i < n; i++)
+        hint += v[i];
+    hint /= (double)n; /* a scale for the bracket search */
+    /* lower bound: Q_gen = upper alpha/2 quantile; upper bound: lower quantile */
+    p.target = gsl_cdf_chisq_Qinv(alpha / 2, df);
+    if ((rc = qp_bound(lower, &p, hint, ws, o, err)) != MTP_OK)
+        return rc;
+    p.target = gsl_cdf_chisq_Pinv(alpha / 2, df);
+    return qp_bound(upper, &p, *lower > hint ? *lower : hint, ws, o, err);
+}
+
+int mtp__heterogeneity(mtp_result *r, double q, const double *y, const double *v, size_t n,
+                       int random, mtp_workspace *ws, const mtp_options *o, mtp_error *err)
+{
+    const double df = (double)n - 1;
+    r->q = q;
+    r->q_df = df;
+    if (n < 2) {
+        r->q = 0;
+        r->q_p = NAN;
+        r->i2 = r->h2 = NAN;
+        return MTP_OK;
+    }
+    r->q_p = gsl_cdf_chisq_Q(q, df);
+    r->vtypical = df / mtp__dl_c(v, n);
+    if (random && o->i2_def == MTP_I2_AUTO) {
+        r->i2 = 100 * r->tau2 / (r->vtypical + r->tau2);
+        r->h2 = r->tau2 / r->vtypical + 1;
+    } else {
+        r->i2 = q > 0 ? 100 * fmax(0, (q - df) / q) : 0;
+        r->h2 = q / df;
+    }
+    if (random && o->tau2_ci && o->tau2_fixed < 0) {
+        int rc = mtp__tau2_qprofile(&r->tau2_ci_lower, &r->tau2_ci_upper, y, v, n, r->level, ws, o, err);
+        if (rc != MTP_OK)
+            return rc;
+        r->i2_ci_lower = 100 * r->tau2_ci_lower / (r->vtypical + r->tau2_ci_lower);
+        r->i2_ci_upper = 100 * r->tau2_ci_upper / (r->vtypical + r->tau2_ci_upper);
+        r->h2_ci_lower = r->tau2_ci_lower / r->vtypical + 1;
+        r->h2_ci_upper = r->tau2_ci_upper / r->vtypical + 1;
+    }
+    return MTP_OK;
+}

@@ -1,0 +1,96 @@
+/* Internal interfaces shared by the files of lib/. Not installed.
+ * Semi-private helpers carry the mtp__ prefix (libgit2's convention). */
+#ifndef METAPOOL_INTERNAL_H
+#define METAPOOL_INTERNAL_H
+
+#include "metapool.h"
+
+#include <gsl/gsl_roots.h>
+
+struct mtp_workspace {
+    size_t kmax;
+    double *y;           /* effects of the studies in the analysis (compacted) */
+    double *v;           /* their sampling variances */
+    double *w;           /* scratch weights */
+    size_t *idx;         /* idx[j] = input index of the j-th study in the analysis */
+    mtp_study *studies;  /* per-study output of the last fit, input order */
+    gsl_root_fsolver *solver; /* Brent solver, allocated once */
+};
+
+/* ---- error.c ---- */
+/* Fill err (if non-NULL) and return code. printf-style message. */
+int mtp__fail(mtp_error *err, int code, size_t study, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 4, 5)))
+#endif
+    ;
+/* Validate an options struct; returns MTP_OK or MTP_EINVAL with a message. */
+int mtp__check_options(const mtp_options *opts, mtp_error *err);
+/* opts, or the defaults copied into *tmp when opts is NULL. */
+const mtp_options *mtp__options_or_default(const mtp_options *opts, mtp_options *tmp);
+/* Set every double of a result to NaN and the rest to zero. */
+void mtp__result_clear(mtp_result *r);
+
+/* ---- effect_2x2.c ---- */
+int mtp__check_table(const mtp_table2x2 *t, size_t index, mtp_error *err);
+int mtp__table_is_double_zero(const mtp_table2x2 *t);
+int mtp__table_has_zero_cell(const mtp_table2x2 *t);
+/* Whether the double-zero policy drops a double-zero table for this measure. */
+int mtp__drops_double_zero(const mtp_options *opts, mtp_measure measure);
+/* Effect of one validated table; index is used in messages only. */
+int mtp__effect_2x2(mtp_effect *out, unsigned int *flags, const mtp_table2x2 *t,
+                    const mtp_options *opts, mtp_measure measure, size_t index, mtp_error *err);
+
+/* ---- pool_fixed.c ---- */
+/* Inverse-variance weighted mean with weights 1/(v + tau2); fills w if non-NULL. */
+void mtp__weighted_mean(double *mu, double *sumw, const double *y, const double *v, size_t n,
+                        double tau2, double *w);
+/* Generalised Q: sum (y - mu)^2/(v + tau2) around the mean with those weights. */
+double mtp__q_gen(const double *y, const double *v, size_t n, double tau2);
+/* Q around a given centre, with weights 1/v. */
+double mtp__q_centred(const double *y, const double *v, size_t n, double centre);
+/* sum w - sum w^2 / sum w with w = 1/v (the "C" of DerSimonian-Laird). */
+double mtp__dl_c(const double *v, size_t n);
+/* Mantel-Haenszel and Peto pooled estimates from the included tables. */
+/* Tables whose studies[i].flags has MTP_STUDY_DROPPED are left out; weights
+ * (percent) go to weights[0..k). */
+int mtp__pool_mh(double *est, double *se, double *weights, const mtp_table2x2 *tables,
+                 const mtp_study *studies, size_t k, const mtp_options *opts, mtp_error *err);
+int mtp__pool_peto(double *est, double *se, double *q, double *weights,
+                   const mtp_table2x2 *tables, const mtp_study *studies, size_t k,
+                   mtp_error *err);
+
+/* ---- tau2.c ---- */
+typedef struct mtp__tau2_fit {
+    double tau2;
+    unsigned int iterations;
+    int converged;
+    int truncated; /* the estimator's value was negative (or at the boundary) and set to 0 */
+} mtp__tau2_fit;
+int mtp__tau2_estimate(mtp__tau2_fit *fit, mtp_method method, const double *y, const double *v,
+                       size_t n, mtp_workspace *ws, const mtp_options *opts, mtp_error *err);
+/* Find the root of a function that is positive at lo and eventually negative,
+ * by expanding hi (hi_start > lo) and then Brent's method (GSL). */
+typedef double (*mtp__fn)(double x, void *params);
+int mtp__solve_decreasing(double *root, unsigned int *iterations, mtp__fn f, void *params,
+                          double lo, double hi_start, mtp_workspace *ws, const mtp_options *opts,
+                          mtp_error *err);
+
+/* ---- heterogeneity.c ---- */
+/* Q-profile CI for tau² (Viechtbauer 2007). */
+int mtp__tau2_qprofile(double *lower, double *upper, const double *y, const double *v, size_t n,
+                       double level, mtp_workspace *ws, const mtp_options *opts, mtp_error *err);
+/* Fill q, q_df, q_p, i2, h2, vtypical and the tau² CI related fields. */
+int mtp__heterogeneity(mtp_result *r, double q, const double *y, const double *v, size_t n,
+                       int random, mtp_workspace *ws, const mtp_options *opts, mtp_error *err);
+
+/* ---- inference.c ---- */
+/* Fill stat, df, p, ci for estimate/se with test z or t(df). */
+void mtp__wald(mtp_result *r, double df);
+/* Prediction interval of a random-effects result. */
+void mtp__prediction(mtp_result *r, const mtp_options *opts);
+/* Full inverse-variance fit (fixed or random) on ws->y, ws->v, ws->idx[0..n). */
+int mtp__fit_iv(mtp_result *out, mtp_workspace *ws, size_t n, const mtp_options *opts,
+                double q_override, mtp_error *err);
+
+#endif
