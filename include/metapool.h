@@ -472,10 +472,155 @@ MTP_API int mtp_method_is_random(mtp_method method);
 /** @} */
 
 /* ---- subgroups (lib/subgroup.c) ---------------------------------------- */
+/** @name Subgroup analysis */
+/** @{ */
+
+/** How tau² is estimated across subgroups. */
+typedef enum mtp_subgroup_tau2 {
+    MTP_SUBGROUP_SEPARATE = 0, /**< each subgroup has its own tau² (RevMan, meta's default) */
+    MTP_SUBGROUP_COMMON = 1    /**< one pooled method-of-moments tau², (sum Q_j - sum df_j) / sum C_j
+                                    (Borenstein et al. 2009 ch. 19; CMA's "pooled within-group" tau²;
+                                    metafor's DL with mods = ~factor(group)) */
+} mtp_subgroup_tau2;
+
+/** @brief Test for subgroup differences. */
+typedef struct mtp_subgroup_diff {
+    double q;  /**< Q between subgroups: sum (mu_j - mu)² / se_j² over subgroups, mu their IV mean */
+    double df; /**< number of subgroups with a result, minus 1 */
+    double p;  /**< chi-square p-value */
+} mtp_subgroup_diff;
+
+/**
+ * @brief The pooled method-of-moments tau² common to all subgroups.
+ *
+ * tau² = max(0, (sum_j Q_j - sum_j (k_j - 1)) / sum_j C_j), with Q_j and
+ * C_j = sum w - sum w²/sum w computed within subgroup j with w = 1/v
+ * (Borenstein et al. 2009, Introduction to Meta-Analysis, ch. 19).
+ * Subgroups with one study contribute nothing.
+ * @param[out] tau2 the common tau²
+ * @param effects   @p k effects
+ * @param group     @p k subgroup indices, each < @p ngroups
+ * @param k         number of studies
+ * @param ngroups   number of subgroups
+ * @param[out] err  may be NULL
+ * @return ::MTP_OK, ::MTP_EINVAL, ::MTP_EDATA, or ::MTP_ETOOFEW when no
+ *         subgroup has two studies
+ */
+MTP_API int mtp_tau2_common(double *tau2, const mtp_effect *effects, const size_t *group, size_t k,
+                            size_t ngroups, mtp_error *err);
+
+/**
+ * @brief Test for subgroup differences from per-subgroup results.
+ *
+ * Q_between = sum_j (mu_j - mu)²/se_j², mu = sum(mu_j/se_j²)/sum(1/se_j²), df = G - 1
+ * (Borenstein et al. 2009, ch. 19; RevMan's "test for subgroup differences").
+ * @param[out] out  the test
+ * @param groups    @p ngroups results (e.g. from mtp_pool_effects on each subgroup)
+ * @param ngroups   number of subgroups, >= 2
+ * @param[out] err  may be NULL
+ * @return ::MTP_OK, ::MTP_EINVAL or ::MTP_ETOOFEW
+ */
+MTP_API int mtp_subgroup_test(mtp_subgroup_diff *out, const mtp_result *groups, size_t ngroups,
+                              mtp_error *err);
+
+/**
+ * @brief Subgroup analysis in one call: a fit per subgroup (with separate
+ * tau², or with the common tau² of mtp_tau2_common() passed as
+ * mtp_options::tau2_fixed), the test for subgroup differences, and an
+ * overall fit of all studies with the same options (and, for
+ * ::MTP_SUBGROUP_COMMON, the same common tau²).
+ * @param[out] group_out @p ngroups results, in subgroup-index order
+ * @param[out] overall   overall result (may be NULL)
+ * @param[out] test      the test for subgroup differences (may be NULL)
+ * @param w              workspace with mtp_workspace_size(w) >= @p k
+ * @param effects        @p k effects
+ * @param group          @p k subgroup indices, each < @p ngroups; every subgroup non-empty
+ * @param k              number of studies
+ * @param ngroups        number of subgroups
+ * @param mode           separate or common tau²
+ * @param opts           model options (a random-effects method for COMMON); NULL = defaults
+ * @param[out] err       may be NULL; err->study is an index into @p effects
+ * @return ::MTP_OK or a negative ::mtp_status
+ */
+MTP_API int mtp_pool_subgroups(mtp_result *group_out, mtp_result *overall, mtp_subgroup_diff *test,
+                               mtp_workspace *w, const mtp_effect *effects, const size_t *group,
+                               size_t k, size_t ngroups, mtp_subgroup_tau2 mode,
+                               const mtp_options *opts, mtp_error *err);
+/** @} */
 
 /* ---- absolute effects (lib/absolute.c) --------------------------------- */
+/** @name Absolute effects (GRADE summary-of-findings style) */
+/** @{ */
+
+/** @brief Absolute effect of a pooled risk ratio at an assumed control risk. */
+typedef struct mtp_absolute {
+    double control_risk;     /**< assumed control-group risk, in [0, 1] */
+    double treat_risk;       /**< control_risk * RR, capped at 1 */
+    double treat_risk_lower; /**< control_risk * RR_lower */
+    double treat_risk_upper; /**< control_risk * RR_upper, capped at 1 */
+    double rd;               /**< treat_risk - control_risk (negative = fewer events) */
+    double rd_lower;         /**< lower limit of the risk difference */
+    double rd_upper;         /**< upper limit of the risk difference */
+    double nnt;              /**< 1/|rd|: number needed to treat (benefit) or harm; Inf if rd = 0 */
+} mtp_absolute;
+
+/**
+ * @brief Corresponding risk in the treated group from a risk ratio and an
+ * assumed control risk (GRADE Handbook 5.2; Cochrane Handbook 14.1.5).
+ * @param[out] out     absolute effects
+ * @param rr           pooled risk ratio (natural scale, > 0)
+ * @param rr_lower     its lower confidence limit (> 0)
+ * @param rr_upper     its upper confidence limit
+ * @param control_risk assumed control risk in [0, 1]
+ * @param[out] err     may be NULL
+ * @return ::MTP_OK, ::MTP_EINVAL or ::MTP_EDATA
+ */
+MTP_API int mtp_absolute_from_rr(mtp_absolute *out, double rr, double rr_lower, double rr_upper,
+                                 double control_risk, mtp_error *err);
+
+/** How an assumed control risk is taken from the trials. */
+typedef enum mtp_control_risk_rule {
+    MTP_CONTROL_RISK_MEDIAN = 0, /**< median of the control-arm risks (GRADE's usual choice) */
+    MTP_CONTROL_RISK_POOLED = 1  /**< total control events / total control participants */
+} mtp_control_risk_rule;
+
+/**
+ * @brief Control-group risk of a set of trials.
+ * @param[out] risk  the risk
+ * @param tables     @p k tables (only the control arms are read)
+ * @param k          number of tables, >= 1
+ * @param rule       median or pooled
+ * @param[out] err   may be NULL
+ * @return ::MTP_OK, ::MTP_EINVAL, ::MTP_EDATA or ::MTP_ETOOFEW
+ */
+MTP_API int mtp_control_risk(double *risk, const mtp_table2x2 *tables, size_t k,
+                             mtp_control_risk_rule rule, mtp_error *err);
+/** @} */
 
 /* ---- batch fitting (lib/batch.c) --------------------------------------- */
+/** @name Batch fitting */
+/** @{ */
+
+/**
+ * @brief Fit many independent meta-analyses of generic effects, laid out
+ * contiguously: analysis j uses effects[offsets[j] .. offsets[j+1]).
+ * @param[out] out      @p n results
+ * @param[out] status   @p n status codes (::MTP_OK or negative), one per analysis
+ * @param effects       all effects, back to back
+ * @param offsets       @p n + 1 increasing offsets into @p effects
+ * @param n             number of analyses
+ * @param opts          options for every analysis; NULL = defaults
+ * @param nthreads      worker threads (0 or 1: the calling thread only)
+ * @param[out] err      may be NULL; describes the first failing analysis
+ *                      (err->study indexes @p effects)
+ * @return ::MTP_OK if every analysis succeeded, ::MTP_EINVAL / ::MTP_ENOMEM for
+ *         a bad call, otherwise the status of the first failed analysis
+ *         (the others are still fitted; see @p status)
+ */
+MTP_API int mtp_pool_batch(mtp_result *out, int *status, const mtp_effect *effects,
+                           const size_t *offsets, size_t n, const mtp_options *opts,
+                           unsigned int nthreads, mtp_error *err);
+/** @} */
 
 /* ---- plots (lib/plot_forest.c, lib/plot_funnel.c) ---------------------- */
 
