@@ -8,7 +8,7 @@
  * J Biopharm Stat 15:823); Viechtbauer (2005, J Educ Behav Stat 30:261) for
  * ML and REML; Paule & Mandel (1982, J Res NBS 87:377); Morris (1983, JASA
  * 78:47) for EB, whose estimating equation Q_gen(tau²) = n - 1 is PM's
- * (Viechtbauer et al. 2015, Res Synth Methods 6:167). */
+ * (Viechtbauer et al. 2015, Psychol Methods 20:360). */
 #include "internal.h"
 
 #include <float.h>
