@@ -32,6 +32,8 @@
 #define MTP_VERSION_NUMBER (MTP_VERSION_MAJOR * 10000 + MTP_VERSION_MINOR * 100 + MTP_VERSION_PATCH)
 /** @} */
 
+/** @def MTP_API
+ *  @brief Marks an exported function (visibility / dllexport). */
 #if defined(_WIN32) && defined(MTP_BUILDING_DLL)
 #define MTP_API __declspec(dllexport)
 #elif defined(_WIN32) && !defined(MTP_STATIC)
@@ -604,18 +606,36 @@ MTP_API int mtp_control_risk(double *risk, const mtp_table2x2 *tables, size_t k,
 /**
  * @brief Fit many independent meta-analyses of generic effects, laid out
  * contiguously: analysis j uses effects[offsets[j] .. offsets[j+1]).
- * @param[out] out      @p n results
+ *
+ * Each analysis is fitted exactly as mtp_pool_effects() would fit it, so
+ * out[j] is bit for bit the result of that call, whatever @p nthreads is.
+ * One workspace per worker is allocated at the start (sized for the largest
+ * analysis) and freed at the end; the fits themselves allocate nothing.
+ * With @p nthreads > 1 the analyses are handed out to POSIX threads in
+ * contiguous chunks; on platforms built without threads @p nthreads is
+ * ignored. An empty analysis (offsets[j] == offsets[j+1]) fails with
+ * ::MTP_ETOOFEW in @p status, like any other failing analysis.
+ * For the speed to expect, see docs/performance.md; note that
+ * mtp_options::tau2_ci (on by default) costs two more root searches per fit.
+ * @param[out] out      @p n results; a failed analysis gets NaN numbers (with
+ *                      its k, method, test and level filled in)
  * @param[out] status   @p n status codes (::MTP_OK or negative), one per analysis
  * @param effects       all effects, back to back
- * @param offsets       @p n + 1 increasing offsets into @p effects
- * @param n             number of analyses
+ * @param offsets       @p n + 1 non-decreasing offsets into @p effects
+ * @param n             number of analyses (0: nothing to do, ::MTP_OK)
  * @param opts          options for every analysis; NULL = defaults
- * @param nthreads      worker threads (0 or 1: the calling thread only)
- * @param[out] err      may be NULL; describes the first failing analysis
- *                      (err->study indexes @p effects)
- * @return ::MTP_OK if every analysis succeeded, ::MTP_EINVAL / ::MTP_ENOMEM for
- *         a bad call, otherwise the status of the first failed analysis
- *         (the others are still fitted; see @p status)
+ * @param nthreads      worker threads, including the calling one (0 or 1: the
+ *                      calling thread only; capped at @p n and at 256)
+ * @param[out] err      may be NULL; describes the failing analysis of lowest
+ *                      index, its message prefixed "analysis <j+1>: "
+ *                      (err->study indexes @p effects, not the analysis)
+ * @return ::MTP_OK if every analysis succeeded; ::MTP_EINVAL for a bad call
+ *         (a NULL pointer with @p n > 0, decreasing offsets, invalid options,
+ *         a method or Q centre that needs 2x2 tables)
+ *         or ::MTP_ENOMEM, with nothing fitted; otherwise the status of the
+ *         failed analysis of lowest index (the others are still fitted; see
+ *         @p status)
+ * @note Thread safety: reentrant; distinct calls may run at the same time.
  */
 MTP_API int mtp_pool_batch(mtp_result *out, int *status, const mtp_effect *effects,
                            const size_t *offsets, size_t n, const mtp_options *opts,

@@ -53,7 +53,7 @@ int mtp__tau2_qprofile(double *lower, double *upper, const double *y, const doub
 int mtp__heterogeneity(mtp_result *r, double q, const double *y, const double *v, size_t n,
                        int random, mtp_workspace *ws, const mtp_options *o, mtp_error *err)
 {
-    const double df = (double)n - 1;
+    const double df = n > 0 ? (double)n - 1 : 0;
     r->q = q;
     r->q_df = df;
     if (n < 2) {

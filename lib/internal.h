@@ -13,9 +13,17 @@ struct mtp_workspace {
     double *v;           /* their sampling variances */
     double *w;           /* scratch weights */
     size_t *idx;         /* idx[j] = input index of the j-th study in the analysis */
-    mtp_study *studies;  /* per-study output of the last fit, input order */
+    mtp_study *studies;  /* per-study output of the fit in progress, input order */
+    mtp_study *studies_buf[2]; /* two buffers: one being written, one the last good fit */
+    const mtp_study *studies_ok; /* what mtp_workspace_studies() returns */
     gsl_root_fsolver *solver; /* Brent solver, allocated once */
 };
+
+/* ---- workspace.c ---- */
+/* Start a fit: point ws->studies at the buffer not holding the last good fit. */
+void mtp__studies_begin(mtp_workspace *w);
+/* The fit succeeded: mtp_workspace_studies() now returns ws->studies. */
+void mtp__studies_publish(mtp_workspace *w);
 
 /* ---- error.c ---- */
 /* Fill err (if non-NULL) and return code. printf-style message. */

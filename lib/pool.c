@@ -30,6 +30,7 @@ static void start_result(mtp_result *r, mtp_workspace *ws, size_t k, mtp_measure
     r->method = o->method;
     r->test = o->test;
     r->level = o->level;
+    mtp__studies_begin(ws);
     for (size_t i = 0; i < k; i++) {
         ws->studies[i].yi = ws->studies[i].vi = NAN;
         ws->studies[i].weight = 0;
@@ -69,6 +70,7 @@ int mtp_pool_effects(mtp_result *out, mtp_workspace *ws, const mtp_effect *effec
     if ((rc = mtp__fit_iv(&r, ws, k, o, NAN, err)) != MTP_OK)
         return rc;
     *out = r;
+    mtp__studies_publish(ws);
     return MTP_OK;
 }
 
@@ -159,6 +161,7 @@ int mtp_pool_2x2(mtp_result *out, mtp_workspace *ws, const mtp_table2x2 *tables,
         if ((rc = fixed_2x2_heterogeneity(&r, ws, n, q, o, err)) != MTP_OK)
             return rc;
         *out = r;
+        mtp__studies_publish(ws);
         return MTP_OK;
     }
     if (n == 0)
@@ -175,5 +178,6 @@ int mtp_pool_2x2(mtp_result *out, mtp_workspace *ws, const mtp_table2x2 *tables,
     if (rc != MTP_OK)
         return rc;
     *out = r;
+    mtp__studies_publish(ws);
     return MTP_OK;
 }
