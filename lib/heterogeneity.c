@@ -14,22 +14,39 @@ typedef struct {
     double target;
 } qp_problem;
 
-static double qp_fn(double tau2, void *params)
+/* Q_gen(tau²) - target and its derivative, -sum w² (y - mu)² (the term in
+ * d mu / d tau² vanishes because sum w (y - mu) = 0). */
+static void qp_fdf(double tau2, void *params, double *f, double *df)
 {
     const qp_problem *p = params;
-    return mtp__q_gen(p->y, p->v, p->n, tau2) - p->target;
+    double sw = 0, swy = 0, mu, q = 0, dq = 0;
+    for (size_t i = 0; i < p->n; i++) {
+        const double w = 1 / (p->v[i] + tau2);
+        sw += w;
+        swy += w * p->y[i];
+    }
+    mu = swy / sw;
+    for (size_t i = 0; i < p->n; i++) {
+        const double w = 1 / (p->v[i] + tau2), r = p->y[i] - mu;
+        q += w * r * r;
+        dq -= w * w * r * r;
+    }
+    *f = q - p->target;
+    *df = dq;
 }
 
 /* Solve Q_gen(tau²) = crit on [0, inf); 0 when Q_gen(0) <= crit. */
-static int qp_bound(double *out, qp_problem *p, double hint, mtp_workspace *ws,
-                    const mtp_options *o, mtp_error *err)
+static int qp_bound(double *out, qp_problem *p, double hint, const mtp_options *o,
+                    mtp_error *err)
 {
     unsigned int iters;
-    if (qp_fn(0, p) <= 0) {
+    double f0, d0;
+    qp_fdf(0, p, &f0, &d0);
+    if (f0 <= 0) {
         *out = 0;
         return MTP_OK;
     }
-    return mtp__solve_decreasing(out, &iters, qp_fn, p, 0, hint, ws, o, err);
+    return mtp__solve_decreasing_newton(out, &iters, qp_fdf, p, 0, hint, o, err);
 }
 
 int mtp__tau2_qprofile(double *lower, double *upper, const double *y, const double *v, size_t n,
@@ -43,11 +60,11 @@ int mtp__tau2_qprofile(double *lower, double *upper, const double *y, const doub
         hint += v[i];
     hint /= (double)n; /* a scale for the bracket search */
     /* lower bound: Q_gen = upper alpha/2 quantile; upper bound: lower quantile */
-    p.target = gsl_cdf_chisq_Qinv(alpha / 2, df);
-    if ((rc = qp_bound(lower, &p, hint, ws, o, err)) != MTP_OK)
+    p.target = mtp__quantile(ws, MTP__Q_CHISQ_UPPER, alpha / 2, df);
+    if ((rc = qp_bound(lower, &p, hint, o, err)) != MTP_OK)
         return rc;
-    p.target = gsl_cdf_chisq_Pinv(alpha / 2, df);
-    return qp_bound(upper, &p, *lower > hint ? *lower : hint, ws, o, err);
+    p.target = mtp__quantile(ws, MTP__Q_CHISQ_LOWER, alpha / 2, df);
+    return qp_bound(upper, &p, *lower > hint ? *lower : hint, o, err);
 }
 
 int mtp__heterogeneity(mtp_result *r, double q, const double *y, const double *v, size_t n,

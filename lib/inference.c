@@ -8,7 +8,33 @@
 #include <gsl/gsl_cdf.h>
 #include <math.h>
 
-void mtp__wald(mtp_result *r, double df)
+double mtp__quantile(mtp_workspace *ws, int kind, double p, double df)
+{
+    double value;
+    if (ws != NULL)
+        for (size_t i = 0; i < sizeof ws->qcache / sizeof ws->qcache[0]; i++) {
+            const struct mtp__qcache *c = &ws->qcache[i];
+            if (c->kind == kind && c->p == p && (c->df == df || (isnan(c->df) && isnan(df))))
+                return c->value;
+        }
+    switch (kind) {
+    case MTP__Q_NORMAL_UPPER: value = gsl_cdf_ugaussian_Qinv(p); break;
+    case MTP__Q_T_UPPER: value = gsl_cdf_tdist_Qinv(p, df); break;
+    case MTP__Q_CHISQ_UPPER: value = gsl_cdf_chisq_Qinv(p, df); break;
+    default: value = gsl_cdf_chisq_Pinv(p, df); break;
+    }
+    if (ws != NULL) {
+        struct mtp__qcache *c = &ws->qcache[ws->qcache_next];
+        ws->qcache_next = (ws->qcache_next + 1) % (unsigned int)(sizeof ws->qcache / sizeof ws->qcache[0]);
+        c->kind = kind;
+        c->p = p;
+        c->df = df;
+        c->value = value;
+    }
+    return value;
+}
+
+void mtp__wald(mtp_result *r, double df, mtp_workspace *ws)
 {
     const double alpha = 1 - r->level;
     double crit;
@@ -22,16 +48,16 @@ void mtp__wald(mtp_result *r, double df)
     r->stat = r->estimate / r->se;
     if (isnan(df)) {
         r->p = 2 * gsl_cdf_ugaussian_Q(fabs(r->stat));
-        crit = gsl_cdf_ugaussian_Qinv(alpha / 2);
+        crit = mtp__quantile(ws, MTP__Q_NORMAL_UPPER, alpha / 2, NAN);
     } else {
         r->p = 2 * gsl_cdf_tdist_Q(fabs(r->stat), df);
-        crit = gsl_cdf_tdist_Qinv(alpha / 2, df);
+        crit = mtp__quantile(ws, MTP__Q_T_UPPER, alpha / 2, df);
     }
     r->ci_lower = r->estimate - crit * r->se;
     r->ci_upper = r->estimate + crit * r->se;
 }
 
-void mtp__prediction(mtp_result *r, const mtp_options *o)
+void mtp__prediction(mtp_result *r, const mtp_options *o, mtp_workspace *ws)
 {
     const double alpha = 1 - r->level, n = (double)r->k_used;
     const double sd = sqrt(r->se * r->se + r->tau2);
@@ -39,7 +65,7 @@ void mtp__prediction(mtp_result *r, const mtp_options *o)
     switch (o->pi) {
     case MTP_PI_NORMAL:
         r->pi_df = NAN;
-        crit = gsl_cdf_ugaussian_Qinv(alpha / 2);
+        crit = mtp__quantile(ws, MTP__Q_NORMAL_UPPER, alpha / 2, NAN);
         break;
     default:
         r->pi_df = o->pi == MTP_PI_T_K1 ? n - 1 : n - 2;
@@ -48,7 +74,7 @@ void mtp__prediction(mtp_result *r, const mtp_options *o)
             r->pi_lower = r->pi_upper = NAN;
             return;
         }
-        crit = gsl_cdf_tdist_Qinv(alpha / 2, r->pi_df);
+        crit = mtp__quantile(ws, MTP__Q_T_UPPER, alpha / 2, r->pi_df);
         break;
     }
     r->pi_lower = r->estimate - crit * sd;
@@ -120,7 +146,7 @@ int mtp__fit_iv(mtp_result *out, mtp_workspace *ws, size_t n, const mtp_options 
         df = (double)n - 1;
         out->se = sqrt(rss / df / sumw);
     }
-    mtp__wald(out, df);
+    mtp__wald(out, df, ws);
     for (size_t i = 0; i < n; i++)
         ws->studies[ws->idx[i]].weight = 100 * ws->w[i] / sumw;
 
@@ -136,6 +162,6 @@ int mtp__fit_iv(mtp_result *out, mtp_workspace *ws, size_t n, const mtp_options 
     if (random && n < 2)
         out->notes |= MTP_NOTE_TAU2_CI_UNDEFINED;
     if (random)
-        mtp__prediction(out, o);
+        mtp__prediction(out, o, ws);
     return MTP_OK;
 }

@@ -5,7 +5,6 @@
 
 #include "metapool.h"
 
-#include <gsl/gsl_roots.h>
 
 struct mtp_workspace {
     size_t kmax;
@@ -16,8 +15,21 @@ struct mtp_workspace {
     mtp_study *studies;  /* per-study output of the fit in progress, input order */
     mtp_study *studies_buf[2]; /* two buffers: one being written, one the last good fit */
     const mtp_study *studies_ok; /* what mtp_workspace_studies() returns */
-    gsl_root_fsolver *solver; /* Brent solver, allocated once */
+    struct mtp__qcache {      /* quantiles already computed (see mtp__quantile) */
+        int kind;
+        double p, df, value;
+    } qcache[8];
+    unsigned int qcache_next; /* round-robin slot to overwrite */
 };
+
+/* Distributions whose quantiles mtp__quantile caches. */
+enum { MTP__Q_NORMAL_UPPER = 1, MTP__Q_T_UPPER, MTP__Q_CHISQ_UPPER, MTP__Q_CHISQ_LOWER };
+/* Quantile of the given kind (upper-tail probability p, or lower for
+ * CHISQ_LOWER) with df degrees of freedom, from the workspace's cache when
+ * the same (kind, p, df) was asked before: in batches of equal-sized
+ * analyses the inverse CDFs would otherwise dominate the cost of a fit.
+ * ws may be NULL (no cache). */
+double mtp__quantile(mtp_workspace *ws, int kind, double p, double df);
 
 /* ---- workspace.c ---- */
 /* Start a fit: point ws->studies at the buffer not holding the last good fit. */
@@ -77,12 +89,15 @@ typedef struct mtp__tau2_fit {
 } mtp__tau2_fit;
 int mtp__tau2_estimate(mtp__tau2_fit *fit, mtp_method method, const double *y, const double *v,
                        size_t n, mtp_workspace *ws, const mtp_options *opts, mtp_error *err);
-/* Find the root of a function that is positive at lo and eventually negative,
- * by expanding hi (hi_start > lo) and then Brent's method (GSL). */
-typedef double (*mtp__fn)(double x, void *params);
-int mtp__solve_decreasing(double *root, unsigned int *iterations, mtp__fn f, void *params,
-                          double lo, double hi_start, mtp_workspace *ws, const mtp_options *opts,
-                          mtp_error *err);
+/* Root of a function that is positive at lo and eventually negative: hi
+ * (> lo) is expanded until f(hi) <= 0, then */
+/* Newton steps safeguarded by the bracket (bisection whenever a
+ * step leaves it or shrinks it too slowly); fdf gives f and its derivative.
+ * Converges quadratically where Brent needs several more evaluations. */
+typedef void (*mtp__fdf)(double x, void *params, double *f, double *df);
+int mtp__solve_decreasing_newton(double *root, unsigned int *iterations, mtp__fdf fdf,
+                                 void *params, double lo, double hi_start,
+                                 const mtp_options *opts, mtp_error *err);
 
 /* ---- heterogeneity.c ---- */
 /* Q-profile CI for tau² (Viechtbauer 2007). */
@@ -93,10 +108,11 @@ int mtp__heterogeneity(mtp_result *r, double q, const double *y, const double *v
                        int random, mtp_workspace *ws, const mtp_options *opts, mtp_error *err);
 
 /* ---- inference.c ---- */
-/* Fill stat, df, p, ci for estimate/se with test z or t(df). */
-void mtp__wald(mtp_result *r, double df);
+/* Fill stat, df, p, ci for estimate/se with test z or t(df); ws (may be
+ * NULL) caches the quantile. */
+void mtp__wald(mtp_result *r, double df, mtp_workspace *ws);
 /* Prediction interval of a random-effects result. */
-void mtp__prediction(mtp_result *r, const mtp_options *opts);
+void mtp__prediction(mtp_result *r, const mtp_options *opts, mtp_workspace *ws);
 /* Full inverse-variance fit (fixed or random) on ws->y, ws->v, ws->idx[0..n). */
 int mtp__fit_iv(mtp_result *out, mtp_workspace *ws, size_t n, const mtp_options *opts,
                 double q_override, mtp_error *err);

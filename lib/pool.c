@@ -157,7 +157,7 @@ int mtp_pool_2x2(mtp_result *out, mtp_workspace *ws, const mtp_table2x2 *tables,
             q = mtp__q_centred(ws->y, ws->v, n, r.estimate);
         r.k_used = tables_used;
         r.tau2 = r.tau = 0;
-        mtp__wald(&r, NAN);
+        mtp__wald(&r, NAN, ws);
         if ((rc = fixed_2x2_heterogeneity(&r, ws, n, q, o, err)) != MTP_OK)
             return rc;
         *out = r;

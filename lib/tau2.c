@@ -12,7 +12,6 @@
 #include "internal.h"
 
 #include <float.h>
-#include <gsl/gsl_errno.h>
 #include <math.h>
 
 typedef struct {
@@ -21,83 +20,129 @@ typedef struct {
     double target;
 } tau2_problem;
 
-/* ML score (times 2): sum w²(y - mu)² - sum w, w = 1/(v + tau²). */
-static double ml_score(double tau2, void *params)
+/* Sums shared by the score functions and their derivatives, with
+ * w = 1/(v + tau²), mu the weighted mean and r = y - mu. */
+typedef struct {
+    double sw, sw2, sw3; /* sum w, sum w², sum w³ */
+    double s1, s2, s3;   /* sum w r², sum w² r², sum w³ r² */
+    double t;            /* sum w² r */
+} score_sums;
+
+static void get_sums(score_sums *z, const tau2_problem *p, double tau2)
 {
-    const tau2_problem *p = params;
-    double mu, sw, s = 0;
-    mtp__weighted_mean(&mu, &sw, p->y, p->v, p->n, tau2, NULL);
+    double swy = 0, mu;
+    z->sw = z->sw2 = z->sw3 = z->s1 = z->s2 = z->s3 = z->t = 0;
     for (size_t i = 0; i < p->n; i++) {
-        const double w = 1 / (p->v[i] + tau2), r = p->y[i] - mu;
-        s += w * w * r * r;
+        const double w = 1 / (p->v[i] + tau2);
+        z->sw += w;
+        swy += w * p->y[i];
     }
-    return s - sw;
-}
-
-/* REML score (times 2): the ML score plus sum w² / sum w. */
-static double reml_score(double tau2, void *params)
-{
-    const tau2_problem *p = params;
-    double mu, sw, sw2 = 0, s = 0;
-    mtp__weighted_mean(&mu, &sw, p->y, p->v, p->n, tau2, NULL);
+    mu = swy / z->sw;
     for (size_t i = 0; i < p->n; i++) {
-        const double w = 1 / (p->v[i] + tau2), r = p->y[i] - mu;
-        s += w * w * r * r;
-        sw2 += w * w;
+        const double w = 1 / (p->v[i] + tau2), r = p->y[i] - mu, w2 = w * w;
+        z->sw2 += w2;
+        z->sw3 += w2 * w;
+        z->s1 += w * r * r;
+        z->s2 += w2 * r * r;
+        z->s3 += w2 * w * r * r;
+        z->t += w2 * r;
     }
-    return s - sw + sw2 / sw;
 }
 
-/* Generalised Q minus a target (PM, EB, Q-profile). Decreasing in tau². */
-static double q_minus_target(double tau2, void *params)
+/* Derivatives in tau² use dw/dtau² = -w² and dmu/dtau² = -sum w² r / sum w. */
+
+/* ML score (times 2) and derivative:
+ * S = sum w² r² - sum w,
+ * S' = -2 sum w³ r² + 2 (sum w² r)² / sum w + sum w². */
+static void ml_fdf(double tau2, void *params, double *f, double *df)
+{
+    score_sums z;
+    get_sums(&z, params, tau2);
+    *f = z.s2 - z.sw;
+    *df = -2 * z.s3 + 2 * z.t * z.t / z.sw + z.sw2;
+}
+
+/* REML score (times 2) and derivative: the ML ones plus
+ * sum w² / sum w and its derivative -2 sum w³ / sum w + (sum w² / sum w)². */
+static void reml_fdf(double tau2, void *params, double *f, double *df)
+{
+    score_sums z;
+    get_sums(&z, params, tau2);
+    *f = z.s2 - z.sw + z.sw2 / z.sw;
+    *df = -2 * z.s3 + 2 * z.t * z.t / z.sw + z.sw2 - 2 * z.sw3 / z.sw +
+          (z.sw2 / z.sw) * (z.sw2 / z.sw);
+}
+
+/* Generalised Q minus its target, and derivative -sum w² r². */
+static void q_fdf(double tau2, void *params, double *f, double *df)
 {
     const tau2_problem *p = params;
-    return mtp__q_gen(p->y, p->v, p->n, tau2) - p->target;
+    score_sums z;
+    get_sums(&z, p, tau2);
+    *f = z.s1 - p->target;
+    *df = -z.s2;
 }
 
-int mtp__solve_decreasing(double *root, unsigned int *iterations, mtp__fn f, void *params,
-                          double lo, double hi_start, mtp_workspace *ws, const mtp_options *o,
-                          mtp_error *err)
+/* Safeguarded Newton (Press et al., Numerical Recipes, 3rd ed., §9.4's
+ * rtsafe idea): Newton steps from inside a bracket [lo, hi] with f(lo) > 0 >
+ * f(hi), falling back to bisection whenever a step would leave the bracket or
+ * |f| has not at least halved. GSL's derivative solvers
+ * (gsl_root_fdfsolver_*) keep no bracket, and its bracketing Brent solver
+ * needs about three times as many evaluations here (docs/performance.md). */
+int mtp__solve_decreasing_newton(double *root, unsigned int *iterations, mtp__fdf fdf,
+                                 void *params, double lo, double hi_start,
+                                 const mtp_options *o, mtp_error *err)
 {
-    gsl_function fn;
-    double hi = hi_start, fhi;
+    double hi = hi_start, x, fx, dfx, fprev = INFINITY;
     unsigned int expansions = 0, iter = 0;
-    int status;
+    int bisect = 0;
 
-    /* Expand the bracket until f changes sign; every f(hi) checked finite
-     * so that GSL's error path (abort by default) is never reached. */
-    while ((fhi = f(hi, params)) > 0) {
-        if (!isfinite(fhi) || hi > DBL_MAX / 8 || ++expansions > 4000)
+    /* Expand the bracket until f changes sign (f(lo) > 0 is the caller's). */
+    for (;;) {
+        fdf(hi, params, &fx, &dfx);
+        if (!isfinite(fx))
+            return mtp__fail(err, MTP_ENUMERIC, MTP_NO_STUDY,
+                             "estimating equation not finite at tau2 = %g", hi);
+        if (fx <= 0)
+            break;
+        if (hi > DBL_MAX / 8 || ++expansions > 4000)
             return mtp__fail(err, MTP_ENUMERIC, MTP_NO_STUDY,
                              "no sign change found while bracketing tau2 (last upper end %g)", hi);
         lo = hi;
         hi *= 4;
     }
-    if (!isfinite(fhi))
-        return mtp__fail(err, MTP_ENUMERIC, MTP_NO_STUDY, "estimating equation not finite at tau2 = %g", hi);
-    if (fhi == 0) {
-        *root = hi;
-        *iterations = expansions;
-        return MTP_OK;
+    x = hi;
+    while (fx != 0) {
+        double next = NAN;
+        if (++iter > o->max_iter) {
+            *root = x;
+            *iterations = expansions + iter - 1;
+            return mtp__fail(err, MTP_ENOCONV, MTP_NO_STUDY,
+                             "tau2 root search did not reach tolerance %g in %u iterations",
+                             o->tol, o->max_iter);
+        }
+        if (!bisect && dfx < 0 && isfinite(dfx))
+            next = x - fx / dfx;
+        if (!(next > lo && next < hi))
+            next = lo + (hi - lo) / 2;
+        if (fabs(next - x) <= o->tol * fabs(next) || hi - lo <= 4 * DBL_EPSILON * fabs(next)) {
+            x = next;
+            break;
+        }
+        x = next;
+        fprev = fabs(fx);
+        fdf(x, params, &fx, &dfx);
+        if (!isfinite(fx))
+            return mtp__fail(err, MTP_ENUMERIC, MTP_NO_STUDY,
+                             "estimating equation not finite at tau2 = %g", x);
+        if (fx > 0)
+            lo = x;
+        else
+            hi = x;
+        bisect = fabs(fx) > fprev / 2;
     }
-    fn.function = f;
-    fn.params = params;
-    gsl_root_fsolver_set(ws->solver, &fn, lo, hi);
-    do {
-        iter++;
-        status = gsl_root_fsolver_iterate(ws->solver);
-        if (status != GSL_SUCCESS)
-            return mtp__fail(err, MTP_ENUMERIC, MTP_NO_STUDY, "Brent iteration failed (%s)",
-                             gsl_strerror(status));
-        status = gsl_root_test_interval(gsl_root_fsolver_x_lower(ws->solver),
-                                        gsl_root_fsolver_x_upper(ws->solver), 0, o->tol);
-    } while (status == GSL_CONTINUE && iter < o->max_iter);
-    *root = gsl_root_fsolver_root(ws->solver);
+    *root = x;
     *iterations = expansions + iter;
-    if (status != GSL_SUCCESS)
-        return mtp__fail(err, MTP_ENOCONV, MTP_NO_STUDY,
-                         "tau2 root search did not reach tolerance %g in %u iterations", o->tol,
-                         o->max_iter);
     return MTP_OK;
 }
 
@@ -123,11 +168,11 @@ static void set_closed_form(mtp__tau2_fit *fit, double value)
 
 /* Iterative estimators: root of a decreasing estimating equation on [0, inf);
  * 0 when the equation is already <= 0 at tau² = 0. */
-static int solve_iterative(mtp__tau2_fit *fit, mtp__fn f, tau2_problem *p, mtp_workspace *ws,
+static int solve_iterative(mtp__tau2_fit *fit, mtp__fdf fdf, tau2_problem *p,
                            const mtp_options *o, mtp_error *err)
 {
-    const double f0 = f(0, p);
-    double scale;
+    double f0, d0, scale;
+    fdf(0, p, &f0, &d0);
     fit->iterations = 0;
     fit->converged = 1;
     fit->truncated = 0;
@@ -141,7 +186,7 @@ static int solve_iterative(mtp__tau2_fit *fit, mtp__fn f, tau2_problem *p, mtp_w
     scale = unweighted_ss(p->y, p->n) / (double)p->n;
     if (!(scale > 0))
         scale = DBL_MIN;
-    return mtp__solve_decreasing(&fit->tau2, &fit->iterations, f, p, 0, scale, ws, o, err);
+    return mtp__solve_decreasing_newton(&fit->tau2, &fit->iterations, fdf, p, 0, scale, o, err);
 }
 
 int mtp__tau2_estimate(mtp__tau2_fit *fit, mtp_method method, const double *y, const double *v,
@@ -150,6 +195,7 @@ int mtp__tau2_estimate(mtp__tau2_fit *fit, mtp_method method, const double *y, c
     tau2_problem p = {y, v, n, 0};
     const double df = (double)n - 1;
     double mu, sw;
+    (void)ws; /* the root search needs no scratch memory */
 
     switch (method) {
     case MTP_METHOD_DL: {
@@ -179,13 +225,13 @@ int mtp__tau2_estimate(mtp__tau2_fit *fit, mtp_method method, const double *y, c
         return MTP_OK;
     }
     case MTP_METHOD_ML:
-        return solve_iterative(fit, ml_score, &p, ws, o, err);
+        return solve_iterative(fit, ml_fdf, &p, o, err);
     case MTP_METHOD_REML:
-        return solve_iterative(fit, reml_score, &p, ws, o, err);
+        return solve_iterative(fit, reml_fdf, &p, o, err);
     case MTP_METHOD_PM:
     case MTP_METHOD_EB:
         p.target = df;
-        return solve_iterative(fit, q_minus_target, &p, ws, o, err);
+        return solve_iterative(fit, q_fdf, &p, o, err);
     default:
         return mtp__fail(err, MTP_EINVAL, MTP_NO_STUDY, "%s does not estimate tau2",
                          mtp_method_name(method));

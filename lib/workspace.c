@@ -21,10 +21,8 @@ mtp_workspace *mtp_workspace_alloc(size_t kmax)
     w->studies_buf[1] = calloc(kmax, sizeof(mtp_study));
     w->studies = w->studies_buf[0];
     w->studies_ok = w->studies_buf[1];
-    w->solver = gsl_root_fsolver_alloc(gsl_root_fsolver_brent);
     if (w->y == NULL || w->v == NULL || w->w == NULL || w->idx == NULL || w->studies_buf[0] == NULL ||
-        w->studies_buf[1] == NULL ||
-        w->solver == NULL) {
+        w->studies_buf[1] == NULL) {
         mtp_workspace_free(w);
         return NULL;
     }
@@ -41,8 +39,6 @@ void mtp_workspace_free(mtp_workspace *w)
     free(w->idx);
     free(w->studies_buf[0]);
     free(w->studies_buf[1]);
-    if (w->solver != NULL)
-        gsl_root_fsolver_free(w->solver);
     free(w);
 }
 
