@@ -1,4 +1,5 @@
-/* Pool 2x2 tables: risk ratio, random effects (REML).
+/* Pool 2x2 tables: risk ratio, random effects (REML), then each study's
+ * weight in the pooled estimate.
  * Data: the BCG vaccine trials (Colditz et al. 1994; metafor's dat.bcg).
  * This example is CC0: copy it freely. */
 #include <math.h>
@@ -32,6 +33,11 @@ int main(void)
     printf("prediction interval %.4f to %.4f\n", exp(res.pi_lower), exp(res.pi_upper));
     printf("tau2 %.4f (95%% CI %.4f to %.4f), I2 %.1f%%, Q %.2f on %.0f df\n", res.tau2,
            res.tau2_ci_lower, res.tau2_ci_upper, res.i2, res.q, res.q_df);
+    /* per-study values of the last fit: borrowed from the workspace */
+    printf("weights (%%):");
+    for (size_t i = 0; i < k; i++)
+        printf(" %.2f", mtp_workspace_studies(w)[i].weight);
+    printf("\n");
     mtp_workspace_free(w);
     return 0;
 }

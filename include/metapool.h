@@ -489,7 +489,7 @@ typedef enum mtp_subgroup_tau2 {
 typedef struct mtp_subgroup_diff {
     double q;  /**< Q between subgroups: sum (mu_j - mu)² / se_j² over subgroups, mu their IV mean */
     double df; /**< number of subgroups with a result, minus 1 */
-    double p;  /**< chi-square p-value */
+    double p;  /**< chi-square p-value (upper tail, @p df degrees of freedom) */
 } mtp_subgroup_diff;
 
 /**
@@ -498,15 +498,21 @@ typedef struct mtp_subgroup_diff {
  * tau² = max(0, (sum_j Q_j - sum_j (k_j - 1)) / sum_j C_j), with Q_j and
  * C_j = sum w - sum w²/sum w computed within subgroup j with w = 1/v
  * (Borenstein et al. 2009, Introduction to Meta-Analysis, ch. 19).
- * Subgroups with one study contribute nothing.
- * @param[out] tau2 the common tau²
- * @param effects   @p k effects
+ * Subgroups with one study (or none) contribute nothing. This is the
+ * DerSimonian-Laird estimator of the meta-regression on subgroup indicators,
+ * (RSS - (k - p)) / tr(P): metafor's rma(yi, vi, mods = ~factor(group),
+ * method = "DL"), CMA's pooled within-group tau², meta's tau.common = TRUE
+ * with DL. No allocation; reentrant.
+ * @param[out] tau2 the common tau² (written only on success)
+ * @param effects   @p k effects (finite yi, finite vi > 0)
  * @param group     @p k subgroup indices, each < @p ngroups
  * @param k         number of studies
- * @param ngroups   number of subgroups
- * @param[out] err  may be NULL
- * @return ::MTP_OK, ::MTP_EINVAL, ::MTP_EDATA, or ::MTP_ETOOFEW when no
- *         subgroup has two studies
+ * @param ngroups   number of subgroups, >= 1
+ * @param[out] err  may be NULL; err->study names a bad effect or index
+ * @return ::MTP_OK; ::MTP_EINVAL for a NULL pointer, @p ngroups = 0 or an
+ *         index >= @p ngroups; ::MTP_EDATA for a non-finite estimate or a
+ *         variance that is not finite and > 0; ::MTP_ETOOFEW when no
+ *         subgroup has two studies; ::MTP_ENUMERIC if the value overflows
  */
 MTP_API int mtp_tau2_common(double *tau2, const mtp_effect *effects, const size_t *group, size_t k,
                             size_t ngroups, mtp_error *err);
@@ -516,11 +522,20 @@ MTP_API int mtp_tau2_common(double *tau2, const mtp_effect *effects, const size_
  *
  * Q_between = sum_j (mu_j - mu)²/se_j², mu = sum(mu_j/se_j²)/sum(1/se_j²), df = G - 1
  * (Borenstein et al. 2009, ch. 19; RevMan's "test for subgroup differences").
- * @param[out] out  the test
+ * This is the Q of a fixed-effect meta-analysis of the subgroup estimates
+ * (metafor: rma(estimates, sei = se, method = "FE")); with a common tau²
+ * it equals the QM of rma(yi, vi, mods = ~factor(group), method = "DL").
+ * A result whose estimate is NaN (a failed fit, as mtp_pool_batch()
+ * leaves it) counts as "no result" and is left out; G counts the others.
+ * @param[out] out  the test (written only on success)
  * @param groups    @p ngroups results (e.g. from mtp_pool_effects on each subgroup)
  * @param ngroups   number of subgroups, >= 2
- * @param[out] err  may be NULL
- * @return ::MTP_OK, ::MTP_EINVAL or ::MTP_ETOOFEW
+ * @param[out] err  may be NULL; err->study is ::MTP_NO_STUDY, the message
+ *                  names the subgroup (1-based)
+ * @return ::MTP_OK; ::MTP_EINVAL for a NULL pointer; ::MTP_ETOOFEW when
+ *         @p ngroups < 2 or fewer than 2 subgroups have a result;
+ *         ::MTP_EDATA for an infinite estimate or a standard error that is
+ *         not finite and > 0 (e.g. a zero-width Knapp-Hartung fit)
  */
 MTP_API int mtp_subgroup_test(mtp_subgroup_diff *out, const mtp_result *groups, size_t ngroups,
                               mtp_error *err);
@@ -531,18 +546,38 @@ MTP_API int mtp_subgroup_test(mtp_subgroup_diff *out, const mtp_result *groups, 
  * mtp_options::tau2_fixed), the test for subgroup differences, and an
  * overall fit of all studies with the same options (and, for
  * ::MTP_SUBGROUP_COMMON, the same common tau²).
- * @param[out] group_out @p ngroups results, in subgroup-index order
- * @param[out] overall   overall result (may be NULL)
- * @param[out] test      the test for subgroup differences (may be NULL)
+ *
+ * Each subgroup is fitted exactly as mtp_pool_effects() would fit its
+ * studies alone (result k = the subgroup's size; a one-study subgroup gets
+ * tau² = 0 with separate tau², the common tau² with a common one, as in
+ * metafor's mods = ~factor(group) model). With a common tau², every
+ * subgroup result carries ::MTP_NOTE_TAU2_FIXED and has no tau² CI; its Q,
+ * and I² under ::MTP_I2_Q, are the subgroup's own. With one subgroup
+ * there is no test: @p test gets q = NaN, df = 0, p = NaN.
+ * After the call mtp_workspace_studies() describes the overall fit.
+ * @param[out] group_out @p ngroups results, in subgroup-index order (contents
+ *                       unspecified when the call fails)
+ * @param[out] overall   overall result (may be NULL; written only on success)
+ * @param[out] test      the test for subgroup differences (may be NULL;
+ *                       written only on success)
  * @param w              workspace with mtp_workspace_size(w) >= @p k
  * @param effects        @p k effects
  * @param group          @p k subgroup indices, each < @p ngroups; every subgroup non-empty
  * @param k              number of studies
- * @param ngroups        number of subgroups
+ * @param ngroups        number of subgroups, >= 1
  * @param mode           separate or common tau²
- * @param opts           model options (a random-effects method for COMMON); NULL = defaults
- * @param[out] err       may be NULL; err->study is an index into @p effects
- * @return ::MTP_OK or a negative ::mtp_status
+ * @param opts           model options; NULL = defaults. ::MTP_SUBGROUP_COMMON needs
+ *                       method DL (the common tau² is that method-of-moments
+ *                       estimator) and tau2_fixed < 0
+ * @param[out] err       may be NULL; err->study is an index into @p effects; the
+ *                       message of a failed subgroup fit starts "subgroup <j+1>: "
+ * @return ::MTP_OK; ::MTP_EINVAL for a NULL pointer, invalid options, MH or
+ *         Peto (fit 2x2 subgroups with mtp_pool_2x2() and use
+ *         mtp_subgroup_test()), an unknown @p mode, COMMON without DL or with
+ *         tau2_fixed >= 0, @p ngroups = 0 or an index >= @p ngroups;
+ *         ::MTP_ETOOFEW for k = 0, an empty subgroup, or COMMON with no
+ *         subgroup of two studies; ::MTP_EBADLEN; ::MTP_EDATA for an invalid
+ *         effect; or the status of a failing fit
  */
 MTP_API int mtp_pool_subgroups(mtp_result *group_out, mtp_result *overall, mtp_subgroup_diff *test,
                                mtp_workspace *w, const mtp_effect *effects, const size_t *group,
@@ -569,13 +604,21 @@ typedef struct mtp_absolute {
 /**
  * @brief Corresponding risk in the treated group from a risk ratio and an
  * assumed control risk (GRADE Handbook 5.2; Cochrane Handbook 14.1.5).
- * @param[out] out     absolute effects
+ *
+ * treat_risk = control_risk × RR, and the same with each CI limit (each
+ * capped at 1); rd = treat_risk - control_risk with limits from the RR's
+ * limits; nnt = 1/|rd|. Per 100 (or 1000) people: multiply by 100 (1000).
+ * Example (Steffens et al. 2016): control risk 0.412, RR 0.65 [0.50, 0.86]
+ * gives 0.268 [0.206, 0.354], rd -0.144, nnt 6.9.
+ * @param[out] out     absolute effects (written only on success)
  * @param rr           pooled risk ratio (natural scale, > 0)
  * @param rr_lower     its lower confidence limit (> 0)
- * @param rr_upper     its upper confidence limit
+ * @param rr_upper     its upper confidence limit, rr_lower <= rr <= rr_upper
  * @param control_risk assumed control risk in [0, 1]
  * @param[out] err     may be NULL
- * @return ::MTP_OK, ::MTP_EINVAL or ::MTP_EDATA
+ * @return ::MTP_OK; ::MTP_EINVAL if @p out is NULL; ::MTP_EDATA for a
+ *         non-finite or non-positive ratio or limit, an RR outside its
+ *         limits, or a control risk outside [0, 1]
  */
 MTP_API int mtp_absolute_from_rr(mtp_absolute *out, double rr, double rr_lower, double rr_upper,
                                  double control_risk, mtp_error *err);
@@ -588,12 +631,20 @@ typedef enum mtp_control_risk_rule {
 
 /**
  * @brief Control-group risk of a set of trials.
- * @param[out] risk  the risk
- * @param tables     @p k tables (only the control arms are read)
+ *
+ * Median: the median of events_ctl/total_ctl (the mean of the two middle
+ * risks when @p k is even). Pooled: sum of control events over sum of
+ * control participants.
+ * @param[out] risk  the risk (written only on success)
+ * @param tables     @p k tables (only the control arms are read and checked)
  * @param k          number of tables, >= 1
  * @param rule       median or pooled
- * @param[out] err   may be NULL
- * @return ::MTP_OK, ::MTP_EINVAL, ::MTP_EDATA or ::MTP_ETOOFEW
+ * @param[out] err   may be NULL; err->study names a bad table
+ * @return ::MTP_OK; ::MTP_EINVAL for a NULL pointer or an unknown @p rule;
+ *         ::MTP_ETOOFEW for k = 0; ::MTP_EDATA for a control arm with
+ *         non-finite or negative counts, no participants, or more events
+ *         than participants; ::MTP_ENOMEM (the median sorts a copy);
+ *         ::MTP_ENUMERIC if the pooled sums overflow
  */
 MTP_API int mtp_control_risk(double *risk, const mtp_table2x2 *tables, size_t k,
                              mtp_control_risk_rule rule, mtp_error *err);
@@ -643,6 +694,249 @@ MTP_API int mtp_pool_batch(mtp_result *out, int *status, const mtp_effect *effec
 /** @} */
 
 /* ---- plots (lib/plot_forest.c, lib/plot_funnel.c) ---------------------- */
+/** @name Plots (SVG)
+ * Forest and funnel plots written as SVG 1.1 text to a stdio stream. No
+ * dependencies; the output is deterministic (coordinates printed with two
+ * decimals) and every mark carries a stable class attribute ("study",
+ * "diamond", "pi", "arrow", "null-line", ...) so that programs can read the
+ * picture back. Labels are UTF-8 and are XML-escaped by the library. */
+/** @{ */
+
+/** Horizontal scale of a plot. */
+typedef enum mtp_plot_scale {
+    MTP_SCALE_AUTO = 0,  /**< log for RR, OR and Peto OR; linear for RD and generic effects */
+    MTP_SCALE_LINEAR = 1,/**< values are drawn and printed as they are */
+    MTP_SCALE_LOG = 2    /**< values are natural logarithms of ratios: drawn on a log axis,
+                              printed exponentiated, line of no effect at 1 */
+} mtp_plot_scale;
+
+/** Elements of a forest plot that can be switched on or off (mtp_forest::flags). */
+enum mtp_forest_flag {
+    MTP_FOREST_COUNTS = 1u,        /**< events/total columns (when any row has counts) */
+    MTP_FOREST_WEIGHTS = 2u,       /**< weight (%) column */
+    MTP_FOREST_HETEROGENEITY = 4u, /**< heterogeneity line under each pooled estimate:
+                                        tau², Chi² (Q), df, P, I² */
+    MTP_FOREST_PI = 8u,            /**< prediction-interval row under each pooled estimate
+                                        whose prediction interval is defined */
+    MTP_FOREST_OVERALL_TEST = 16u, /**< "Test for overall effect" line (z or t and P) */
+    MTP_FOREST_DEFAULT = 31u       /**< all of the above (the default) */
+};
+
+/**
+ * @brief One study row of a forest plot. Values are on the analysis scale
+ * (log for ratio measures), as in ::mtp_study.
+ * @ownership Every pointer is borrowed for the duration of the plotting call.
+ */
+typedef struct mtp_forest_row {
+    const char *label;           /**< study label, UTF-8; NULL prints nothing */
+    const mtp_table2x2 *counts;  /**< events/totals printed in the count columns; NULL: blank */
+    double yi;                   /**< estimate; NaN: study not estimable (row printed, no mark) */
+    double vi;                   /**< sampling variance, > 0; gives the CI yi ± z sqrt(vi) when
+                                      ci_lower or ci_upper is NaN */
+    double ci_lower;             /**< lower confidence limit as printed (e.g. from the paper),
+                                      or NaN to compute it from vi */
+    double ci_upper;             /**< upper confidence limit, or NaN */
+    double weight;               /**< weight in percent (square area ∝ weight); NaN: no weight
+                                      printed, a square of middle size */
+} mtp_forest_row;
+
+/**
+ * @brief A block of rows with an optional pooled estimate (a subgroup, or a
+ * comparison in a figure of several comparisons).
+ * @ownership Every pointer is borrowed for the duration of the plotting call.
+ */
+typedef struct mtp_forest_group {
+    const char *name;            /**< bold heading above the rows; NULL: no heading */
+    const mtp_forest_row *rows;  /**< @p nrows rows, top to bottom */
+    size_t nrows;                /**< number of rows (may be 0 with a result only) */
+    const mtp_result *result;    /**< pooled result: diamond, heterogeneity, test, PI; NULL: none */
+    const char *result_label;    /**< label of the diamond row; NULL: "Subtotal" when the plot
+                                      has an overall result or several groups, else "Total" */
+} mtp_forest_group;
+
+/**
+ * @brief Everything a forest plot shows. Initialise with mtp_forest_init(),
+ * then set the fields. The layout follows journal (JAMA, Cochrane RevMan)
+ * figures: study label, events/total per arm, estimate with CI, the plot,
+ * weight; diamonds for pooled estimates; a heterogeneity line per block;
+ * the overall estimate and the test for subgroup differences at the bottom.
+ * @ownership Every pointer is borrowed for the duration of the plotting call.
+ */
+typedef struct mtp_forest {
+    unsigned int version;          /**< ::MTP_FOREST_VERSION */
+    const char *title;             /**< bold title above the plot; NULL: none */
+    mtp_measure measure;           /**< names the effect column ("RR", "OR", "RD", ...) and
+                                        chooses the scale under ::MTP_SCALE_AUTO (default RR) */
+    mtp_plot_scale scale;          /**< default ::MTP_SCALE_AUTO */
+    const mtp_forest_group *groups;/**< @p ngroups blocks, top to bottom */
+    size_t ngroups;                /**< number of blocks, >= 1 */
+    const mtp_result *overall;     /**< overall pooled result (diamond at the bottom); NULL: none */
+    const char *overall_label;     /**< label of the overall row; NULL: "Total" */
+    const mtp_subgroup_diff *subgroup_diff; /**< test for subgroup differences; NULL: none */
+    const char *study_heading;     /**< heading of the label column; NULL: "Study" */
+    const char *arm_trt;           /**< heading of the first count column; NULL: "Treatment" */
+    const char *arm_ctl;           /**< heading of the second count column; NULL: "Control" */
+    const char *effect_heading;    /**< heading of the estimate column; NULL: e.g. "RR (95% CI)" */
+    const char *favours_left;      /**< text under the axis, left of the line of no effect
+                                        (e.g. "Favours exercise"); NULL: none */
+    const char *favours_right;     /**< text right of the line of no effect; NULL: none */
+    double level;                  /**< level of CIs computed from mtp_forest_row::vi, in (0, 1)
+                                        (default 0.95) */
+    double axis_min;               /**< left end of the axis on the printed scale (a ratio for
+                                        log scales); NaN: automatic (default); either end may
+                                        be set alone */
+    double axis_max;               /**< right end of the axis; NaN: automatic (default) */
+    unsigned int flags;            /**< ::mtp_forest_flag bits (default ::MTP_FOREST_DEFAULT) */
+    unsigned int digits;           /**< decimals of printed estimates, 1..6 (default 2) */
+    double plot_width;             /**< width of the graph area in px, >= 100 (default 280) */
+    double label_width;            /**< widest label column in px, >= 60; longer labels are
+                                        cut with an ellipsis (default 240) */
+} mtp_forest;
+
+/** Version of ::mtp_forest described by this header. */
+#define MTP_FOREST_VERSION 1
+
+/**
+ * @brief Fill @p spec with the defaults: no groups, RR, automatic scale and
+ * axis, all elements shown, 2 decimals, 95% level.
+ * @param[out] spec spec to initialise
+ * @param version   ::MTP_FOREST_VERSION
+ * @return ::MTP_OK, or ::MTP_EINVAL if @p spec is NULL or @p version unknown
+ */
+MTP_API int mtp_forest_init(mtp_forest *spec, unsigned int version);
+
+/**
+ * @brief Fill one forest row from the per-study output of a fit.
+ *
+ * Copies yi, vi and weight from @p study (a dropped study gets yi = NaN and
+ * is printed as not estimable); the CI is left to be computed from vi.
+ * @param[out] row   the row
+ * @param study      one entry of mtp_workspace_studies()
+ * @param label      study label (borrowed; may be NULL)
+ * @param counts     the study's 2x2 table (borrowed; may be NULL)
+ * @return ::MTP_OK, or ::MTP_EINVAL if @p row or @p study is NULL
+ */
+MTP_API int mtp_forest_row_from_study(mtp_forest_row *row, const mtp_study *study,
+                                      const char *label, const mtp_table2x2 *counts);
+
+/**
+ * @brief Write a forest plot as an SVG document.
+ *
+ * The automatic axis is symmetric about the line of no effect (as RevMan's
+ * and CMA's): it holds every study estimate and pooled CI, and study CIs and
+ * prediction intervals up to half a decade (log) or half the data's width
+ * (linear) beyond them. Ticks are at round values: 1-2-5 ratios (0.1, 0.2,
+ * 0.5, 1, 2, 5, 10) on log axes, or every 1, 2, 5, ... decades when those
+ * labels would collide; multiples of a 1-2-5 step on linear axes. CIs that
+ * leave the axis are cut at its end and marked with an arrow. Squares have
+ * an area proportional to the weight (4 px minimum side, so that tiny
+ * weights stay visible). A pooled estimate is a diamond spanning its CI, its
+ * prediction interval a bar on the row below. Each block's heterogeneity
+ * line reads "Heterogeneity: Tau² = ..; Chi² = .., df = .. (P = ..); I² = ..%"
+ * from its ::mtp_result (tau² for random-effects methods only); the test for
+ * subgroup differences adds I² = max(0, (Q - df)/Q). Labels wider than
+ * mtp_forest::label_width are cut with an ellipsis (the full text becomes
+ * the element's tooltip). Ratios must lie in [1e-15, 1e15] and linear
+ * values in [-1e15, 1e15].
+ *
+ * Classes, for programs reading the picture: "study" (one group per
+ * estimable row, holding a "ci" line, a "box" square unless the estimate is
+ * off the axis, and "arrow" heads), "diamond" (one polygon per pooled
+ * estimate, points left, top, right, bottom, the top vertex at the
+ * estimate), "pi", "null-line", "axis", "tick", "tick-label", "favours",
+ * "title", "heading", "group-name", "label", "pooled-label", "count",
+ * "effect", "pooled-effect", "weight", "heterogeneity", "overall-test",
+ * "subgroup-test".
+ * @param out      stream to write to (text written with fprintf)
+ * @param spec     the plot
+ * @param[out] err may be NULL; for a row problem err->study is the row's index
+ *                 counted over all groups, top to bottom
+ * @return ::MTP_OK; ::MTP_EINVAL for a NULL pointer, an unknown version,
+ *         no groups, a NULL rows pointer with nrows > 0, an option out of
+ *         range, or axis limits that are out of range or leave an empty
+ *         axis; ::MTP_EDATA for a row with an infinite estimate, with
+ *         neither a positive finite variance nor finite CI limits around
+ *         the estimate, with a negative or infinite weight, or out of the
+ *         drawable range, and for a result whose estimate or CI is not
+ *         finite and ordered or whose CI or PI is out of range;
+ *         ::MTP_EIO when the stream reports a write error (the output is
+ *         then incomplete). Nothing is written when validation fails.
+ */
+MTP_API int mtp_plot_forest(FILE *out, const mtp_forest *spec, mtp_error *err);
+
+/**
+ * @brief Forest plot of one meta-analysis straight from a fit: one row per
+ * study from @p studies (as mtp_forest_row_from_study()), one block, the
+ * diamond of @p result.
+ * @param out      stream to write to
+ * @param studies  @p k per-study values (e.g. mtp_workspace_studies() after the fit)
+ * @param labels   @p k labels, or NULL for "Study 1", "Study 2", ...
+ * @param tables   @p k tables for the count columns, or NULL
+ * @param k        number of studies, >= 1
+ * @param result   the pooled result of the fit
+ * @param style    title, headings, favours labels, axis and flags (its groups,
+ *                 ngroups, overall and subgroup_diff are ignored); NULL: defaults
+ *                 with the measure of @p result
+ * @param[out] err may be NULL
+ * @return as mtp_plot_forest(), or ::MTP_ENOMEM (the rows are allocated
+ *         for the call and freed before it returns)
+ */
+MTP_API int mtp_plot_forest_studies(FILE *out, const mtp_study *studies,
+                                    const char *const *labels, const mtp_table2x2 *tables,
+                                    size_t k, const mtp_result *result, const mtp_forest *style,
+                                    mtp_error *err);
+
+/**
+ * @brief Options of a funnel plot. Initialise with mtp_funnel_init().
+ */
+typedef struct mtp_funnel {
+    unsigned int version;  /**< ::MTP_FUNNEL_VERSION */
+    const char *title;     /**< bold title; NULL: none */
+    const char *x_label;   /**< axis label; NULL: from the pooled measure, e.g. "Risk ratio (log scale)" */
+    mtp_plot_scale scale;  /**< default ::MTP_SCALE_AUTO (from the pooled result's measure;
+                                linear when there is none) */
+    double level;          /**< level of the pseudo-confidence funnel, in (0, 1) (default 0.95) */
+    double width;          /**< width of the graph area in px, >= 100 (default 360) */
+    double height;         /**< height of the graph area in px, >= 100 (default 300) */
+} mtp_funnel;
+
+/** Version of ::mtp_funnel described by this header. */
+#define MTP_FUNNEL_VERSION 1
+
+/**
+ * @brief Fill @p opts with the defaults.
+ * @param[out] opts options to initialise
+ * @param version   ::MTP_FUNNEL_VERSION
+ * @return ::MTP_OK, or ::MTP_EINVAL if @p opts is NULL or @p version unknown
+ */
+MTP_API int mtp_funnel_init(mtp_funnel *opts, unsigned int version);
+
+/**
+ * @brief Write a funnel plot as an SVG document: each study's estimate
+ * (x) against its standard error sqrt(vi) (y, inverted: 0 at the top), a
+ * vertical line at the pooled estimate and the pseudo-confidence funnel
+ * estimate ± z SE for SE from 0 to the largest SE (Sterne & Egger 2001;
+ * as metafor's funnel()). The funnel is centred on @p pooled whatever its
+ * model (fixed or random effects). Ratio measures are drawn on a log axis
+ * labelled with ratios.
+ * Classes: "study" (one circle per study), "pooled" (the vertical line),
+ * "funnel" (the two funnel lines), "funnel-region", "axis", "tick",
+ * "tick-label" (x axis), "se-label" (SE axis).
+ * @param out      stream to write to
+ * @param effects  @p k effects; a study with yi = NaN (dropped) is left out
+ * @param k        number of effects, >= 1
+ * @param pooled   pooled result to centre the funnel on; NULL: points only
+ * @param opts     NULL: defaults
+ * @param[out] err may be NULL; err->study names a bad effect
+ * @return ::MTP_OK; ::MTP_EINVAL for NULL pointers, k = 0, an unknown version
+ *         or an option out of range; ::MTP_EDATA for an infinite estimate, a
+ *         variance that is not positive and finite, an estimate or SE out of
+ *         the drawable range (as mtp_plot_forest()), a pooled estimate that
+ *         is not finite, or no study left to draw; ::MTP_EIO on a write error
+ */
+MTP_API int mtp_plot_funnel(FILE *out, const mtp_effect *effects, size_t k,
+                            const mtp_result *pooled, const mtp_funnel *opts, mtp_error *err);
+/** @} */
 
 #ifdef __cplusplus
 }

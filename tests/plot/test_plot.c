@@ -1,0 +1,1114 @@
+/* Forest and funnel plots (lib/plot_forest.c, lib/plot_funnel.c): the SVG is
+ * read back and its marks checked: one "study" mark per estimable study,
+ * one "diamond" per pooled estimate whose top vertex sits at the estimate
+ * on the printed axis, squares at their estimates with area proportional to
+ * the weight, arrows where CIs leave the axis, escaped labels, printed
+ * numbers, and the error codes. Every SVG is also saved into the directory
+ * given as argv[1], where the plot.xmllint test parses it.
+ * Copyright (C) 2026 the metapool authors. GPL-3.0-or-later. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "test_helpers.h"
+
+static const char *out_dir = NULL;
+
+/* ---- SVG capture and parsing ------------------------------------------- */
+
+/* Run a plotting call into a temporary file; returns the text (caller frees)
+ * and the status in *rc. The text is also saved as out_dir/name. */
+typedef int (*plot_fn)(FILE *f, const void *arg, mtp_error *err);
+
+static char *capture(plot_fn fn, const void *arg, const char *name, int *rc, mtp_error *err)
+{
+    FILE *f = tmpfile();
+    long n;
+    char *buf;
+    assert_non_null(f);
+    *rc = fn(f, arg, err);
+    n = ftell(f);
+    assert_true(n >= 0);
+    buf = malloc((size_t)n + 1);
+    assert_non_null(buf);
+    rewind(f);
+    assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
+    buf[n] = '\0';
+    fclose(f);
+    if (out_dir != NULL && name != NULL && *rc == MTP_OK) {
+        char path[4096];
+        FILE *o;
+        snprintf(path, sizeof path, "%s/%s", out_dir, name);
+        o = fopen(path, "w");
+        assert_non_null(o);
+        fputs(buf, o);
+        assert_int_equal(fclose(o), 0);
+    }
+    return buf;
+}
+
+static size_t count(const char *s, const char *what)
+{
+    size_t n = 0;
+    for (const char *p = strstr(s, what); p != NULL; p = strstr(p + 1, what))
+        n++;
+    return n;
+}
+
+/* The i-th (0-based) element starting with prefix, e.g. "<polygon class=\"diamond\"". */
+static const char *nth(const char *s, const char *prefix, size_t i)
+{
+    const char *p = strstr(s, prefix);
+    while (p != NULL && i-- > 0)
+        p = strstr(p + 1, prefix);
+    if (p == NULL)
+        fail_msg("element %s not found", prefix);
+    return p;
+}
+
+/* Numeric attribute of the element starting at el (searched up to its '>'). */
+static double attr(const char *el, const char *name)
+{
+    char key[64];
+    const char *end = strchr(el, '>'), *p;
+    snprintf(key, sizeof key, " %s=\"", name);
+    p = strstr(el, key);
+    if (p == NULL || (end != NULL && p > end))
+        fail_msg("attribute %s missing", name);
+    return strtod(p + strlen(key), NULL);
+}
+
+/* Text content of the element starting at el (after any <title>). */
+static void content(const char *el, char *buf, size_t n)
+{
+    const char *p = strchr(el, '>'), *q;
+    size_t len;
+    assert_non_null(p);
+    p++;
+    if (strncmp(p, "<title>", 7) == 0)
+        p = strstr(p, "</title>") + 8;
+    q = strchr(p, '<');
+    assert_non_null(q);
+    len = (size_t)(q - p) < n - 1 ? (size_t)(q - p) : n - 1;
+    memcpy(buf, p, len);
+    buf[len] = '\0';
+}
+
+/* The axis as printed: x of the first and last tick and their labels. */
+typedef struct axis {
+    double x1, x2;    /* px of the first and last labelled tick */
+    double v1, v2;    /* their printed values */
+    double left, right; /* ends of the axis line */
+    int log;
+} axis;
+
+static axis read_axis(const char *svg, int log_scale)
+{
+    axis a;
+    size_t n = count(svg, "<text class=\"tick-label\"");
+    char buf[64];
+    const char *line = nth(svg, "<line class=\"axis\"", 0);
+    assert_true(n >= 2);
+    a.left = attr(line, "x1");
+    a.right = attr(line, "x2");
+    a.x1 = attr(nth(svg, "<text class=\"tick-label\"", 0), "x");
+    content(nth(svg, "<text class=\"tick-label\"", 0), buf, sizeof buf);
+    a.v1 = strtod(buf, NULL);
+    a.x2 = attr(nth(svg, "<text class=\"tick-label\"", n - 1), "x");
+    content(nth(svg, "<text class=\"tick-label\"", n - 1), buf, sizeof buf);
+    a.v2 = strtod(buf, NULL);
+    a.log = log_scale;
+    return a;
+}
+
+/* px of an analysis-scale value by the printed tick labels. */
+static double axis_px(const axis *a, double v)
+{
+    const double g1 = a->log ? log(a->v1) : a->v1, g2 = a->log ? log(a->v2) : a->v2;
+    return a->x1 + (v - g1) / (g2 - g1) * (a->x2 - a->x1);
+}
+
+/* Diamond i: its points "l,yc c,top r,yc c,bottom". */
+typedef struct diamond {
+    double left, centre, right, top, bottom;
+} diamond;
+
+static diamond read_diamond(const char *svg, size_t i)
+{
+    diamond d;
+    double y1, y2, y3, y4, c2;
+    const char *p = strstr(nth(svg, "<polygon class=\"diamond\"", i), "points=\"");
+    assert_non_null(p);
+    assert_int_equal(sscanf(p + 8, "%lf,%lf %lf,%lf %lf,%lf %lf,%lf", &d.left, &y1, &d.centre,
+                            &y2, &d.right, &y3, &c2, &y4),
+                     8);
+    assert_double_eq(c2, d.centre);
+    assert_double_eq(y1, y3);
+    d.top = y2;
+    d.bottom = y4;
+    return d;
+}
+
+/* Element group of study mark i: the text between <g class="study"> and </g>. */
+static void study_group(const char *svg, size_t i, char *buf, size_t n)
+{
+    const char *p = nth(svg, "<g class=\"study\">", i), *q = strstr(p, "</g>");
+    size_t len;
+    assert_non_null(q);
+    len = (size_t)(q - p) < n - 1 ? (size_t)(q - p) : n - 1;
+    memcpy(buf, p, len);
+    buf[len] = '\0';
+}
+
+/* ---- data ---------------------------------------------------------------- */
+
+/* BCG trials (Colditz et al. 1994; metafor's dat.bcg): vaccinated, control. */
+static const mtp_table2x2 bcg[] = {
+    {4, 123, 11, 139},       {6, 306, 29, 303},        {3, 231, 11, 220},
+    {62, 13598, 248, 12867}, {33, 5069, 47, 5808},     {180, 1541, 372, 1451},
+    {8, 2545, 10, 629},      {505, 88391, 499, 88391}, {29, 7499, 45, 7277},
+    {17, 1716, 65, 1665},    {186, 50634, 141, 27338}, {5, 2498, 3, 2341},
+    {27, 16913, 29, 17854}};
+#define K_BCG N_ELEMS(bcg)
+
+/* Steffens et al. 2016, exercise vs control: LBP short term, LBP long term,
+ * sick leave long term. */
+static const mtp_table2x2 steffens[] = {
+    {28, 113, 37, 157}, {14, 35, 22, 33}, {0, 13, 10, 17}, {23, 261, 53, 269}, /* LBP short */
+    {8, 37, 14, 48},    {35, 101, 45, 148},                                     /* LBP long */
+    {1, 28, 12, 32},    {2, 35, 5, 33}};                                        /* sick leave */
+static const size_t steffens_group[] = {0, 0, 0, 0, 1, 1, 2, 2};
+static const char *const steffens_labels[] = {"Helewa 1999", "Warming 2008",  "Moore 2012",
+                                              "Sihawong 2014", "Kellett 1991", "Helewa 1999",
+                                              "Gundewall 1993", "Warming 2008"};
+
+/* ---- plotting calls with their arguments ---------------------------------- */
+
+typedef struct simple_arg {
+    const mtp_study *studies;
+    const char *const *labels;
+    const mtp_table2x2 *tables;
+    size_t k;
+    const mtp_result *res;
+    const mtp_forest *style;
+} simple_arg;
+
+static int call_simple(FILE *f, const void *arg, mtp_error *err)
+{
+    const simple_arg *a = arg;
+    return mtp_plot_forest_studies(f, a->studies, a->labels, a->tables, a->k, a->res, a->style,
+                                   err);
+}
+
+static int call_forest(FILE *f, const void *arg, mtp_error *err)
+{
+    return mtp_plot_forest(f, (const mtp_forest *)arg, err);
+}
+
+typedef struct funnel_arg {
+    const mtp_effect *e;
+    size_t k;
+    const mtp_result *pooled;
+    const mtp_funnel *opts;
+} funnel_arg;
+
+static int call_funnel(FILE *f, const void *arg, mtp_error *err)
+{
+    const funnel_arg *a = arg;
+    return mtp_plot_funnel(f, a->e, a->k, a->pooled, a->opts, err);
+}
+
+/* ---- the BCG forest plot ---------------------------------------------------- */
+
+typedef struct bcg_fit {
+    mtp_workspace *w;
+    mtp_result res;
+    mtp_study studies[K_BCG];
+} bcg_fit;
+
+static void fit_bcg(bcg_fit *b)
+{
+    mtp_options o = opts_default(); /* RR, REML */
+    b->w = mtp_workspace_alloc(K_BCG);
+    assert_non_null(b->w);
+    assert_int_equal(mtp_pool_2x2(&b->res, b->w, bcg, K_BCG, &o, NULL), MTP_OK);
+    memcpy(b->studies, mtp_workspace_studies(b->w), sizeof b->studies);
+    mtp_workspace_free(b->w);
+}
+
+static void test_forest_bcg(void **state)
+{
+    bcg_fit b;
+    simple_arg a = {NULL, NULL, bcg, K_BCG, NULL, NULL};
+    mtp_error err;
+    char *svg, buf[4096], want[256];
+    int rc;
+    axis ax;
+    diamond d;
+    (void)state;
+    fit_bcg(&b);
+    a.studies = b.studies;
+    a.res = &b.res;
+    svg = capture(call_simple, &a, "forest_bcg_default.svg", &rc, &err);
+    assert_int_equal(rc, MTP_OK);
+    assert_int_equal(count(svg, "<svg "), 1);
+    assert_int_equal(count(svg, "class=\"study\""), K_BCG);
+    assert_int_equal(count(svg, "class=\"box\""), K_BCG);
+    assert_int_equal(count(svg, "class=\"diamond\""), 1);
+    assert_int_equal(count(svg, "class=\"pi\""), 1); /* REML: the PI is defined */
+    assert_int_equal(count(svg, "class=\"null-line\""), 1);
+    assert_int_equal(count(svg, "class=\"arrow\""), 0);
+    assert_int_equal(count(svg, ">Study 1<"), 1); /* default labels */
+    assert_int_equal(count(svg, ">Study 13<"), 1);
+    assert_int_equal(count(svg, ">4/123<"), 1);     /* counts of the first trial */
+    assert_int_equal(count(svg, ">1065/191064<"), 1); /* sums in the pooled row */
+
+    ax = read_axis(svg, 1);
+    /* the automatic log axis: symmetric about 1, round ends */
+    assert_rel(ax.v1 * ax.v2, 1.0, 1e-12);
+    assert_abs(ax.x1, ax.left, 0.011);
+    assert_abs(ax.x2, ax.right, 0.011);
+    assert_abs(attr(nth(svg, "<line class=\"null-line\"", 0), "x1"), axis_px(&ax, 0), 0.03);
+
+    d = read_diamond(svg, 0);
+    assert_abs(d.centre, axis_px(&ax, b.res.estimate), 0.03);
+    assert_abs(d.left, axis_px(&ax, b.res.ci_lower), 0.03);
+    assert_abs(d.right, axis_px(&ax, b.res.ci_upper), 0.03);
+    assert_true(d.bottom > d.top);
+
+    /* each square centred on its study's estimate; whiskers at its CI */
+    for (size_t i = 0; i < K_BCG; i++) {
+        const char *box, *ci;
+        const double z = 1.959963984540054, se = sqrt(b.studies[i].vi);
+        study_group(svg, i, buf, sizeof buf);
+        box = strstr(buf, "<rect class=\"box\"");
+        ci = strstr(buf, "<line class=\"ci\"");
+        assert_non_null(box);
+        assert_non_null(ci);
+        assert_abs(attr(box, "x") + attr(box, "width") / 2, axis_px(&ax, b.studies[i].yi), 0.03);
+        assert_abs(attr(ci, "x1"), axis_px(&ax, b.studies[i].yi - z * se), 0.03);
+        assert_abs(attr(ci, "x2"), axis_px(&ax, b.studies[i].yi + z * se), 0.03);
+    }
+    /* square area proportional to weight: side ratio sqrt(w_i / w_max) */
+    {
+        double wmax = 0, side_max = 0;
+        for (size_t i = 0; i < K_BCG; i++)
+            wmax = fmax(wmax, b.studies[i].weight);
+        for (size_t i = 0; i < K_BCG; i++) {
+            study_group(svg, i, buf, sizeof buf);
+            side_max = fmax(side_max, attr(strstr(buf, "<rect"), "width"));
+        }
+        for (size_t i = 0; i < K_BCG; i++) {
+            study_group(svg, i, buf, sizeof buf);
+            assert_abs(attr(strstr(buf, "<rect"), "width"),
+                       side_max * sqrt(b.studies[i].weight / wmax), 0.011);
+        }
+    }
+    /* printed numbers */
+    snprintf(want, sizeof want, ">%.2f (%.2f\xE2\x80\x93%.2f)<", exp(b.res.estimate),
+             exp(b.res.ci_lower), exp(b.res.ci_upper));
+    assert_int_equal(count(svg, want), 1);
+    snprintf(want, sizeof want, ">%.1f<", b.studies[0].weight);
+    assert_true(count(svg, want) >= 1);
+    snprintf(want, sizeof want,
+             ">Heterogeneity: Tau\xC2\xB2 = %.2f; Chi\xC2\xB2 = %.2f, df = 12 (P &lt; 0.001); "
+             "I\xC2\xB2 = %.0f%%<",
+             b.res.tau2, b.res.q, b.res.i2);
+    assert_int_equal(count(svg, want), 1);
+    snprintf(want, sizeof want, ">Test for overall effect: Z = %.2f (P &lt; 0.001)<",
+             fabs(b.res.stat));
+    assert_int_equal(count(svg, want), 1);
+    snprintf(want, sizeof want, ">(%.2f\xE2\x80\x93%.2f)<", exp(b.res.pi_lower),
+             exp(b.res.pi_upper));
+    assert_int_equal(count(svg, want), 1);
+    free(svg);
+}
+
+/* Same plot twice: the same bytes (deterministic output). */
+static void test_forest_deterministic(void **state)
+{
+    bcg_fit b;
+    simple_arg a = {NULL, NULL, bcg, K_BCG, NULL, NULL};
+    char *s1, *s2;
+    int rc;
+    (void)state;
+    fit_bcg(&b);
+    a.studies = b.studies;
+    a.res = &b.res;
+    s1 = capture(call_simple, &a, NULL, &rc, NULL);
+    assert_int_equal(rc, MTP_OK);
+    s2 = capture(call_simple, &a, NULL, &rc, NULL);
+    assert_int_equal(rc, MTP_OK);
+    assert_string_equal(s1, s2);
+    free(s1);
+    free(s2);
+}
+
+/* ---- subgroups (Steffens et al. 2016, exercise) ---------------------------- */
+
+typedef struct sub_fit {
+    mtp_effect e[8];
+    mtp_study st[8];
+    mtp_result group[3], overall;
+    mtp_forest_row rows[8];
+    mtp_forest_group g[3];
+    mtp_subgroup_diff diff;
+    mtp_forest spec;
+} sub_fit;
+
+static void fit_subgroups(sub_fit *s)
+{
+    mtp_options o = opts_default();
+    mtp_workspace *w = mtp_workspace_alloc(8);
+    size_t start = 0;
+    double sw = 0, swy = 0;
+    assert_non_null(w);
+    o.method = MTP_METHOD_DL;
+    o.tau2_fixed = 0.0082; /* the common tau² of the paper's comparisons */
+    o.i2_def = MTP_I2_Q;
+    for (size_t i = 0; i < 8; i++)
+        assert_int_equal(mtp_effect_from_2x2(&s->e[i], NULL, &steffens[i], &o, NULL), MTP_OK);
+    memset(s->g, 0, sizeof s->g);
+    for (size_t j = 0; j < 3; j++) {
+        size_t n = 0;
+        while (start + n < 8 && steffens_group[start + n] == j)
+            n++;
+        assert_int_equal(mtp_pool_effects(&s->group[j], w, s->e + start, n, &o, NULL), MTP_OK);
+        memcpy(s->st + start, mtp_workspace_studies(w), n * sizeof s->st[0]);
+        for (size_t i = 0; i < n; i++)
+            assert_int_equal(mtp_forest_row_from_study(&s->rows[start + i], &s->st[start + i],
+                                                       steffens_labels[start + i],
+                                                       &steffens[start + i]),
+                             MTP_OK);
+        s->g[j].rows = s->rows + start;
+        s->g[j].nrows = n;
+        s->g[j].result = &s->group[j];
+        start += n;
+    }
+    s->g[0].name = "LBP, short term";
+    s->g[1].name = "LBP, long term";
+    s->g[2].name = "Sick leave, long term";
+    assert_int_equal(mtp_pool_effects(&s->overall, w, s->e, 8, &o, NULL), MTP_OK);
+    mtp_workspace_free(w);
+    /* test for subgroup differences, computed here from its definition */
+    for (size_t j = 0; j < 3; j++) {
+        double wj = 1 / (s->group[j].se * s->group[j].se);
+        sw += wj;
+        swy += wj * s->group[j].estimate;
+    }
+    s->diff.q = 0;
+    for (size_t j = 0; j < 3; j++) {
+        double dj = s->group[j].estimate - swy / sw;
+        s->diff.q += dj * dj / (s->group[j].se * s->group[j].se);
+    }
+    s->diff.df = 2;
+    s->diff.p = exp(-s->diff.q / 2); /* chi-square(2) upper tail */
+    assert_int_equal(mtp_forest_init(&s->spec, MTP_FOREST_VERSION), MTP_OK);
+    s->spec.groups = s->g;
+    s->spec.ngroups = 3;
+    s->spec.overall = &s->overall;
+    s->spec.subgroup_diff = &s->diff;
+    s->spec.arm_trt = "Exercise";
+    s->spec.favours_left = "Favors exercise";
+    s->spec.favours_right = "Favors control";
+    s->spec.title = "Exercise vs control";
+}
+
+static void test_forest_subgroups(void **state)
+{
+    sub_fit s;
+    char *svg, want[256], buf[256];
+    int rc;
+    axis ax;
+    const mtp_result *res[4];
+    (void)state;
+    fit_subgroups(&s);
+    svg = capture(call_forest, &s.spec, "forest_subgroups.svg", &rc, NULL);
+    assert_int_equal(rc, MTP_OK);
+    assert_int_equal(count(svg, "class=\"study\""), 8);
+    assert_int_equal(count(svg, "class=\"diamond\""), 4); /* 3 subgroups + overall */
+    assert_int_equal(count(svg, "class=\"group-name\""), 3);
+    assert_int_equal(count(svg, "class=\"heterogeneity\""), 4);
+    assert_int_equal(count(svg, "class=\"overall-test\""), 4);
+    assert_int_equal(count(svg, "class=\"subgroup-test\""), 1);
+    assert_int_equal(count(svg, ">Subtotal<"), 3);
+    assert_int_equal(count(svg, ">Total<"), 1);
+    assert_int_equal(count(svg, ">65/422<"), 1);    /* sums of the first block */
+    assert_int_equal(count(svg, ">122/476<"), 1);
+    assert_int_equal(count(svg, ">111/623<"), 1);   /* sums over all blocks */
+    assert_int_equal(count(svg, ">Favors exercise<"), 1);
+    /* the one zero-cell study is there, and gets an arrow: its CI starts
+     * below the axis */
+    assert_int_equal(count(svg, ">0/13<"), 1);
+
+    ax = read_axis(svg, 1);
+    res[0] = &s.group[0];
+    res[1] = &s.group[1];
+    res[2] = &s.group[2];
+    res[3] = &s.overall;
+    for (size_t j = 0; j < 4; j++) {
+        diamond d = read_diamond(svg, j);
+        assert_abs(d.centre, axis_px(&ax, res[j]->estimate), 0.03);
+        assert_abs(d.left, axis_px(&ax, res[j]->ci_lower), 0.03);
+        assert_abs(d.right, axis_px(&ax, res[j]->ci_upper), 0.03);
+    }
+    /* diamonds top to bottom in block order */
+    assert_true(read_diamond(svg, 0).top < read_diamond(svg, 1).top);
+    assert_true(read_diamond(svg, 2).top < read_diamond(svg, 3).top);
+    /* heterogeneity line of the first block (tau² fixed, Q-based I²) */
+    snprintf(want, sizeof want,
+             ">Heterogeneity: Tau\xC2\xB2 = 0.0082; Chi\xC2\xB2 = %.2f, df = 3 (P = %.2f); "
+             "I\xC2\xB2 = %.0f%%<",
+             s.group[0].q, s.group[0].q_p, s.group[0].i2);
+    assert_int_equal(count(svg, want), 1);
+    snprintf(want, sizeof want, ">Test for subgroup differences: Chi\xC2\xB2 = %.2f, df = 2 (P = %.2f); "
+             "I\xC2\xB2 = %.0f%%<",
+             s.diff.q, s.diff.p, 100 * fmax(0, (s.diff.q - 2) / s.diff.q));
+    assert_int_equal(count(svg, want), 1);
+    /* the paper's rounding of exercise, LBP short term: 0.65 */
+    content(nth(svg, "<text class=\"effect pooled-effect\"", 0), buf, sizeof buf);
+    assert_int_equal(strncmp(buf, "0.65 (", 6), 0);
+    free(svg);
+}
+
+/* ---- one study -------------------------------------------------------------- */
+
+static void test_forest_k1(void **state)
+{
+    mtp_options o = opts_default();
+    mtp_workspace *w = mtp_workspace_alloc(1);
+    mtp_result res;
+    mtp_study st;
+    simple_arg a = {NULL, NULL, bcg, 1, NULL, NULL};
+    const char *lab[] = {"Aronson 1948"};
+    char *svg, want[128];
+    int rc;
+    axis ax;
+    (void)state;
+    assert_int_equal(mtp_pool_2x2(&res, w, bcg, 1, &o, NULL), MTP_OK);
+    st = mtp_workspace_studies(w)[0];
+    mtp_workspace_free(w);
+    a.studies = &st;
+    a.res = &res;
+    a.labels = lab;
+    svg = capture(call_simple, &a, "forest_k1.svg", &rc, NULL);
+    assert_int_equal(rc, MTP_OK);
+    assert_int_equal(count(svg, "class=\"study\""), 1);
+    assert_int_equal(count(svg, "class=\"diamond\""), 1);
+    assert_int_equal(count(svg, "class=\"pi\""), 0); /* undefined with one study */
+    assert_int_equal(count(svg, ">Heterogeneity: not applicable<"), 1);
+    assert_int_equal(count(svg, ">100.0<"), 1);
+    ax = read_axis(svg, 1);
+    assert_abs(read_diamond(svg, 0).centre, axis_px(&ax, res.estimate), 0.03);
+    /* the study and the pooled estimate coincide */
+    assert_abs(read_diamond(svg, 0).centre,
+               attr(nth(svg, "<rect class=\"box\"", 0), "x") +
+                   attr(nth(svg, "<rect class=\"box\"", 0), "width") / 2,
+               0.011);
+    snprintf(want, sizeof want, ">%.2f (%.2f\xE2\x80\x93%.2f)<", exp(res.estimate),
+             exp(res.ci_lower), exp(res.ci_upper));
+    assert_int_equal(count(svg, want), 2); /* study row and pooled row */
+    free(svg);
+}
+
+/* ---- CIs beyond the axis ----------------------------------------------------- */
+
+static mtp_forest_row row(const char *label, double est, double lo, double hi, double weight)
+{
+    mtp_forest_row r;
+    memset(&r, 0, sizeof r);
+    r.label = label;
+    r.yi = log(est);
+    r.vi = NAN;
+    r.ci_lower = log(lo);
+    r.ci_upper = log(hi);
+    r.weight = weight;
+    return r;
+}
+
+static mtp_result result_at(double est, double lo, double hi)
+{
+    mtp_result r;
+    memset(&r, 0, sizeof r);
+    r.measure = MTP_MEASURE_RR;
+    r.method = MTP_METHOD_FE;
+    r.k = r.k_used = 2;
+    r.estimate = log(est);
+    r.ci_lower = log(lo);
+    r.ci_upper = log(hi);
+    r.pi_lower = r.pi_upper = NAN;
+    r.q = 1.5;
+    r.q_df = 1;
+    r.q_p = 0.2207;
+    r.i2 = 100 * (1.5 - 1) / 1.5;
+    r.stat = 1.0;
+    r.p = 0.3173;
+    r.df = NAN;
+    return r;
+}
+
+static void test_forest_arrows(void **state)
+{
+    mtp_forest_row rows[4];
+    mtp_result res = result_at(0.3, 0.05, 3.0);
+    mtp_forest_group g;
+    mtp_forest spec;
+    char *svg, buf[4096];
+    int rc;
+    axis ax;
+    (void)state;
+    rows[0] = row("inside", 1.2, 0.8, 1.8, 30);
+    rows[1] = row("both ends out", 1.0, 0.1, 10, 20);
+    rows[2] = row("estimate right of the axis", 5, 3, 8, 25);
+    rows[3] = row("left end out", 0.7, 0.2, 1.5, 25);
+    memset(&g, 0, sizeof g);
+    g.rows = rows;
+    g.nrows = 4;
+    g.result = &res;
+    assert_int_equal(mtp_forest_init(&spec, MTP_FOREST_VERSION), MTP_OK);
+    spec.groups = &g;
+    spec.ngroups = 1;
+    spec.axis_min = 0.5;
+    spec.axis_max = 2;
+    svg = capture(call_forest, &spec, "forest_arrows.svg", &rc, NULL);
+    assert_int_equal(rc, MTP_OK);
+    assert_int_equal(count(svg, "class=\"study\""), 4);
+    assert_int_equal(count(svg, "class=\"box\""), 3); /* the estimate at 5 has no square */
+    ax = read_axis(svg, 1);
+    assert_abs(ax.left, axis_px(&ax, log(0.5)), 0.03);
+    assert_abs(ax.right, axis_px(&ax, log(2)), 0.03);
+    study_group(svg, 0, buf, sizeof buf);
+    assert_int_equal(count(buf, "class=\"arrow\""), 0);
+    study_group(svg, 1, buf, sizeof buf);
+    assert_int_equal(count(buf, "class=\"arrow\""), 2);
+    assert_abs(attr(strstr(buf, "<line class=\"ci\""), "x1"), ax.left, 0.011);
+    assert_abs(attr(strstr(buf, "<line class=\"ci\""), "x2"), ax.right, 0.011);
+    study_group(svg, 2, buf, sizeof buf);
+    assert_int_equal(count(buf, "class=\"arrow\""), 1);
+    assert_null(strstr(buf, "<line class=\"ci\"")); /* nothing of it inside the axis */
+    /* the arrow's tip is at the right end */
+    {
+        double tip = strtod(strstr(strstr(buf, "class=\"arrow\""), "d=\"M") + 4, NULL);
+        assert_abs(tip, ax.right, 0.011);
+    }
+    study_group(svg, 3, buf, sizeof buf);
+    assert_int_equal(count(buf, "class=\"arrow\""), 1);
+    {
+        double tip = strtod(strstr(strstr(buf, "class=\"arrow\""), "d=\"M") + 4, NULL);
+        assert_abs(tip, ax.left, 0.011);
+    }
+    /* the diamond (0.05 to 3) is cut at both ends, with two arrows */
+    assert_int_equal(count(svg, "class=\"arrow\""), 2 + 1 + 1 + 2);
+    assert_abs(read_diamond(svg, 0).left, ax.left, 0.011);
+    assert_abs(read_diamond(svg, 0).right, ax.right, 0.011);
+    assert_abs(read_diamond(svg, 0).centre, ax.left, 0.011); /* 0.3 < 0.5: clamped */
+    /* printed numbers are not clamped */
+    assert_int_equal(count(svg, ">5.00 (3.00\xE2\x80\x93" "8.00)<"), 1);
+    free(svg);
+}
+
+/* ---- labels --------------------------------------------------------------- */
+
+static void test_forest_long_and_special_labels(void **state)
+{
+    char longlab[400];
+    mtp_forest_row rows[3];
+    mtp_forest_group g;
+    mtp_forest spec;
+    char *svg, buf[600];
+    int rc;
+    (void)state;
+    for (size_t i = 0; i < sizeof longlab - 1; i++)
+        longlab[i] = (char)('a' + i % 26);
+    longlab[sizeof longlab - 1] = '\0';
+    rows[0] = row(longlab, 0.8, 0.5, 1.2, 40);
+    rows[1] = row("Smith & Jones <2001> \"quoted\" 'single'", 1.1, 0.7, 1.6, 35);
+    rows[2] = row("bad \x01 byte \xff and \xc3\xa9t\xc3\xa9", 0.9, 0.6, 1.3, 25);
+    memset(&g, 0, sizeof g);
+    g.rows = rows;
+    g.nrows = 3;
+    g.name = "Group <A> & \"B\"";
+    assert_int_equal(mtp_forest_init(&spec, MTP_FOREST_VERSION), MTP_OK);
+    spec.groups = &g;
+    spec.ngroups = 1;
+    spec.title = "Title with <tags> & ampersands";
+    spec.favours_left = "x < 1";
+    spec.favours_right = "x > 1";
+    spec.label_width = 200;
+    svg = capture(call_forest, &spec, "forest_labels.svg", &rc, NULL);
+    assert_int_equal(rc, MTP_OK);
+    /* escaped */
+    assert_int_equal(count(svg, ">Smith &amp; Jones &lt;2001&gt; &quot;quoted&quot; &apos;single&apos;<"),
+                     1);
+    assert_int_equal(count(svg, "<2001>"), 0);
+    assert_int_equal(count(svg, ">Group &lt;A&gt; &amp; &quot;B&quot;<"), 1);
+    assert_int_equal(count(svg, ">Title with &lt;tags&gt; &amp; ampersands<"), 1);
+    assert_int_equal(count(svg, ">x &lt; 1<"), 1);
+    assert_int_equal(count(svg, ">x &gt; 1<"), 1);
+    /* control character and invalid byte replaced by U+FFFD; valid UTF-8 kept */
+    assert_int_equal(count(svg, ">bad \xEF\xBF\xBD byte \xEF\xBF\xBD and \xc3\xa9t\xc3\xa9<"), 1);
+    /* the long label is cut with an ellipsis; its full text is the tooltip */
+    content(nth(svg, "<text class=\"label\"", 0), buf, sizeof buf);
+    assert_true(strlen(buf) > 10);
+    assert_true(strlen(buf) < 50);
+    assert_string_equal(buf + strlen(buf) - 3, "\xE2\x80\xA6");
+    assert_int_equal(strncmp(buf, longlab, strlen(buf) - 3), 0);
+    {
+        char want[420];
+        snprintf(want, sizeof want, "<title>%s</title>", longlab);
+        assert_int_equal(count(svg, want), 1);
+    }
+    /* the estimate column starts right of the cut label column */
+    {
+        const double xe = attr(nth(svg, "<text class=\"effect\"", 0), "x");
+        assert_true(xe <= 12 + 200 + 16 + 1e-9);
+    }
+    free(svg);
+}
+
+/* ---- weights, not estimable, linear scale ---------------------------------- */
+
+static void test_forest_weights_and_missing(void **state)
+{
+    mtp_forest_row rows[4];
+    mtp_result res = result_at(1.0, 0.8, 1.25);
+    mtp_forest_group g;
+    mtp_forest spec;
+    char *svg, buf[2048];
+    int rc;
+    double s0, s1, s2;
+    (void)state;
+    rows[0] = row("heavy", 1.0, 0.8, 1.25, 64);
+    rows[1] = row("quarter of the area", 1.1, 0.7, 1.6, 16);
+    rows[2] = row("tiny", 0.9, 0.3, 2.7, 0.0001);
+    rows[3] = row("dropped", 1, 1, 1, NAN);
+    rows[3].yi = NAN; /* not estimable */
+    memset(&g, 0, sizeof g);
+    g.rows = rows;
+    g.nrows = 4;
+    g.result = &res;
+    assert_int_equal(mtp_forest_init(&spec, MTP_FOREST_VERSION), MTP_OK);
+    spec.groups = &g;
+    spec.ngroups = 1;
+    svg = capture(call_forest, &spec, "forest_weights.svg", &rc, NULL);
+    assert_int_equal(rc, MTP_OK);
+    assert_int_equal(count(svg, "class=\"study\""), 3);
+    assert_int_equal(count(svg, ">Not estimable<"), 1);
+    assert_int_equal(count(svg, ">dropped<"), 1);
+    study_group(svg, 0, buf, sizeof buf);
+    s0 = attr(strstr(buf, "<rect"), "width");
+    study_group(svg, 1, buf, sizeof buf);
+    s1 = attr(strstr(buf, "<rect"), "width");
+    study_group(svg, 2, buf, sizeof buf);
+    s2 = attr(strstr(buf, "<rect"), "width");
+    assert_abs(s1, s0 / 2, 0.011); /* area ratio 16/64 */
+    assert_true(s2 >= 4);          /* minimum size for tiny weights */
+    assert_int_equal(count(svg, ">0.0<"), 1); /* weight 0.0001 printed as 0.0 */
+    free(svg);
+}
+
+static void test_forest_linear_scale(void **state)
+{
+    mtp_options o = opts_default();
+    mtp_workspace *w = mtp_workspace_alloc(K_BCG);
+    mtp_result res;
+    mtp_forest style;
+    simple_arg a = {NULL, NULL, NULL, K_BCG, NULL, NULL};
+    mtp_study st[K_BCG];
+    char *svg, want[128];
+    int rc;
+    axis ax;
+    (void)state;
+    o.measure = MTP_MEASURE_RD;
+    o.method = MTP_METHOD_DL;
+    assert_int_equal(mtp_pool_2x2(&res, w, bcg, K_BCG, &o, NULL), MTP_OK);
+    memcpy(st, mtp_workspace_studies(w), sizeof st);
+    mtp_workspace_free(w);
+    assert_int_equal(mtp_forest_init(&style, MTP_FOREST_VERSION), MTP_OK);
+    style.measure = MTP_MEASURE_RD;
+    style.digits = 3;
+    a.studies = st;
+    a.res = &res;
+    a.style = &style;
+    svg = capture(call_simple, &a, "forest_rd.svg", &rc, NULL);
+    assert_int_equal(rc, MTP_OK);
+    assert_int_equal(count(svg, ">RD (95% CI)<"), 1);
+    assert_int_equal(count(svg, "class=\"count\""), 0); /* no tables given */
+    ax = read_axis(svg, 0);
+    assert_rel(ax.v1, -ax.v2, 1e-12); /* symmetric about 0 */
+    assert_abs(attr(nth(svg, "<line class=\"null-line\"", 0), "x1"), axis_px(&ax, 0), 0.03);
+    assert_abs(read_diamond(svg, 0).centre, axis_px(&ax, res.estimate), 0.03);
+    snprintf(want, sizeof want, ">%.3f (%.3f to %.3f)<", res.estimate, res.ci_lower,
+             res.ci_upper);
+    assert_int_equal(count(svg, want), 1);
+    free(svg);
+}
+
+/* ---- errors --------------------------------------------------------------- */
+
+static void test_forest_eio(void **state)
+{
+    bcg_fit b;
+    FILE *f = fopen("/dev/full", "w");
+    mtp_error err;
+    (void)state;
+    assert_non_null(f);
+    fit_bcg(&b);
+    err_reset(&err);
+    assert_error(mtp_plot_forest_studies(f, b.studies, NULL, bcg, K_BCG, &b.res, NULL, &err),
+                 err, MTP_EIO, MTP_NO_STUDY, "write error");
+    fclose(f);
+}
+
+static void test_forest_einval(void **state)
+{
+    mtp_forest_row rows[2];
+    mtp_result res = result_at(1.0, 0.8, 1.25);
+    mtp_forest_group g;
+    mtp_forest spec, bad;
+    mtp_error err;
+    char *svg;
+    int rc;
+    (void)state;
+    rows[0] = row("a", 1.0, 0.8, 1.25, 50);
+    rows[1] = row("b", 1.1, 0.7, 1.6, 50);
+    memset(&g, 0, sizeof g);
+    g.rows = rows;
+    g.nrows = 2;
+    g.result = &res;
+    assert_int_equal(mtp_forest_init(&spec, MTP_FOREST_VERSION), MTP_OK);
+    spec.groups = &g;
+    spec.ngroups = 1;
+
+    err_reset(&err);
+    assert_error(mtp_plot_forest(NULL, &spec, &err), err, MTP_EINVAL, MTP_NO_STUDY, "NULL");
+    err_reset(&err);
+    assert_error(mtp_plot_forest(stdout, NULL, &err), err, MTP_EINVAL, MTP_NO_STUDY, "NULL");
+    assert_int_equal(mtp_forest_init(NULL, MTP_FOREST_VERSION), MTP_EINVAL);
+    assert_int_equal(mtp_forest_init(&bad, 99), MTP_EINVAL);
+    assert_int_equal(mtp_forest_row_from_study(NULL, NULL, "x", NULL), MTP_EINVAL);
+
+#define BAD(field_change, phrase)                                                            \
+    do {                                                                                     \
+        bad = spec;                                                                          \
+        field_change;                                                                        \
+        err_reset(&err);                                                                     \
+        svg = capture(call_forest, &bad, NULL, &rc, &err);                                   \
+        assert_error(rc, err, MTP_EINVAL, MTP_NO_STUDY, phrase);                             \
+        assert_string_equal(svg, ""); /* nothing written */                                  \
+        free(svg);                                                                           \
+    } while (0)
+    BAD(bad.version = 2, "version");
+    BAD(bad.ngroups = 0, "without groups");
+    BAD(bad.groups = NULL, "without groups");
+    BAD(bad.level = 1, "level");
+    BAD(bad.level = NAN, "level");
+    BAD(bad.digits = 0, "digits");
+    BAD(bad.digits = 7, "digits");
+    BAD(bad.flags = 64, "flags");
+    BAD(bad.plot_width = 50, "plot_width");
+    BAD(bad.label_width = 10, "label_width");
+    BAD(bad.measure = (mtp_measure)9, "measure");
+    BAD(bad.scale = (mtp_plot_scale)7, "scale");
+    BAD((bad.axis_min = 2, bad.axis_max = 1), "axis");
+    BAD(bad.axis_min = 0, "axis");  /* not positive on a log axis */
+    BAD(bad.axis_max = -1, "axis");
+    BAD(bad.axis_min = INFINITY, "axis");
+    {
+        mtp_forest_group g2 = g;
+        g2.rows = NULL;
+        BAD(bad.groups = &g2, "rows is NULL");
+    }
+    BAD(bad.axis_min = 1e-16, "axis");
+    BAD(bad.axis_max = 2e15, "axis");
+    BAD(bad.axis_min = 3, "axis is empty"); /* above the automatic right end, 2... */
+    BAD(bad.axis_max = 0.4, "axis is empty"); /* ...or below the left end, 0.5 */
+    /* a linear axis may be negative */
+    bad = spec;
+    bad.scale = MTP_SCALE_LINEAR;
+    bad.axis_min = -1;
+    bad.axis_max = 1;
+    svg = capture(call_forest, &bad, NULL, &rc, &err);
+    assert_int_equal(rc, MTP_OK);
+    free(svg);
+
+    /* convenience function */
+    err_reset(&err);
+    assert_error(mtp_plot_forest_studies(stdout, NULL, NULL, NULL, 1, &res, NULL, &err), err,
+                 MTP_EINVAL, MTP_NO_STUDY, "NULL");
+    err_reset(&err);
+    {
+        mtp_study st = {0.1, 0.2, 100, 0};
+        assert_error(mtp_plot_forest_studies(stdout, &st, NULL, NULL, 0, &res, NULL, &err), err,
+                     MTP_EINVAL, MTP_NO_STUDY, "no studies");
+        err_reset(&err);
+        assert_error(mtp_plot_forest_studies(stdout, &st, NULL, NULL, 1, NULL, NULL, &err), err,
+                     MTP_EINVAL, MTP_NO_STUDY, "NULL");
+    }
+#undef BAD
+}
+
+static void test_forest_edata(void **state)
+{
+    mtp_forest_row rows[3];
+    mtp_result res = result_at(1.0, 0.8, 1.25);
+    mtp_forest_group g[2];
+    mtp_forest spec;
+    mtp_error err;
+    char *svg;
+    int rc;
+    (void)state;
+    memset(g, 0, sizeof g);
+    rows[0] = row("a", 1.0, 0.8, 1.25, 50);
+    rows[1] = row("b", 1.1, 0.7, 1.6, 50);
+    rows[2] = row("c", 1.1, 0.7, 1.6, 50);
+    g[0].rows = rows;
+    g[0].nrows = 1;
+    g[1].rows = rows + 1;
+    g[1].nrows = 2;
+    g[1].result = &res;
+    assert_int_equal(mtp_forest_init(&spec, MTP_FOREST_VERSION), MTP_OK);
+    spec.groups = g;
+    spec.ngroups = 2;
+
+#define BADROW(change, study, phrase)                                                        \
+    do {                                                                                     \
+        mtp_forest_row keep = rows[study];                                                   \
+        change;                                                                              \
+        err_reset(&err);                                                                     \
+        svg = capture(call_forest, &spec, NULL, &rc, &err);                                  \
+        assert_error(rc, err, MTP_EDATA, study, phrase);                                     \
+        assert_string_equal(svg, "");                                                        \
+        free(svg);                                                                           \
+        rows[study] = keep;                                                                  \
+    } while (0)
+    /* err.study counts rows over all groups: row 2 is the second of group 2 */
+    BADROW(rows[2].yi = INFINITY, 2, "not finite");
+    BADROW(rows[2].yi = log(2.0), 2, "outside its confidence interval");
+    BADROW((rows[1].ci_lower = NAN, rows[1].vi = 0), 1, "variance");
+    BADROW((rows[1].ci_upper = NAN, rows[1].vi = -1), 1, "variance");
+    BADROW((rows[1].ci_upper = NAN, rows[1].vi = INFINITY), 1, "variance");
+    BADROW(rows[0].weight = -1, 0, "weight");
+    BADROW(rows[0].weight = INFINITY, 0, "weight");
+    /* values that cannot be drawn or printed: ratios beyond 1e±15 */
+    BADROW((rows[1].ci_lower = NAN, rows[1].vi = 1000), 1, "too extreme");
+    BADROW((rows[2].yi = 40, rows[2].ci_upper = 41), 2, "too extreme");
+#undef BADROW
+    /* a CI from vi when the limits are missing: fine */
+    rows[1].ci_lower = NAN;
+    rows[1].vi = 0.04;
+    svg = capture(call_forest, &spec, NULL, &rc, &err);
+    assert_int_equal(rc, MTP_OK);
+    free(svg);
+    /* bad pooled result */
+    res.estimate = NAN;
+    err_reset(&err);
+    svg = capture(call_forest, &spec, NULL, &rc, &err);
+    assert_error(rc, err, MTP_EDATA, MTP_NO_STUDY, "pooled estimate");
+    free(svg);
+    res.estimate = log(2.0); /* outside its CI */
+    err_reset(&err);
+    svg = capture(call_forest, &spec, NULL, &rc, &err);
+    assert_error(rc, err, MTP_EDATA, MTP_NO_STUDY, "pooled estimate");
+    free(svg);
+    res.estimate = 0;
+    res.pi_lower = -50; /* a prediction interval beyond 1e-15 */
+    res.pi_upper = 50;
+    err_reset(&err);
+    svg = capture(call_forest, &spec, NULL, &rc, &err);
+    assert_error(rc, err, MTP_EDATA, MTP_NO_STUDY, "too extreme");
+    free(svg);
+    res.pi_lower = res.pi_upper = NAN;
+    {
+        mtp_subgroup_diff d = {NAN, 1, 0.5};
+        spec.subgroup_diff = &d;
+        err_reset(&err);
+        svg = capture(call_forest, &spec, NULL, &rc, &err);
+        assert_error(rc, err, MTP_EDATA, MTP_NO_STUDY, "subgroup test");
+        free(svg);
+    }
+}
+
+/* ---- funnel ---------------------------------------------------------------- */
+
+static void test_funnel_bcg(void **state)
+{
+    mtp_options o = opts_default();
+    mtp_workspace *w = mtp_workspace_alloc(K_BCG);
+    mtp_effect e[K_BCG];
+    mtp_result res;
+    funnel_arg a = {e, K_BCG, &res, NULL};
+    char *svg, buf[64];
+    int rc;
+    double se_max = 0, ybot, ytop, xl, xr, xp;
+    axis ax;
+    (void)state;
+    for (size_t i = 0; i < K_BCG; i++) {
+        assert_int_equal(mtp_effect_from_2x2(&e[i], NULL, &bcg[i], &o, NULL), MTP_OK);
+        se_max = fmax(se_max, sqrt(e[i].vi));
+    }
+    assert_int_equal(mtp_pool_2x2(&res, w, bcg, K_BCG, &o, NULL), MTP_OK);
+    mtp_workspace_free(w);
+    svg = capture(call_funnel, &a, "funnel_bcg.svg", &rc, NULL);
+    assert_int_equal(rc, MTP_OK);
+    assert_int_equal(count(svg, "<circle class=\"study\""), K_BCG);
+    assert_int_equal(count(svg, "class=\"pooled\""), 1);
+    assert_int_equal(count(svg, "class=\"funnel\""), 2);
+    assert_int_equal(count(svg, ">Risk ratio (log scale)<"), 1);
+    ax = read_axis(svg, 1);
+    /* the SE axis: "0.0" at the top; read the last SE label for the bottom */
+    {
+        const char *pooled = nth(svg, "<line class=\"pooled\"", 0);
+        const char *f1 = nth(svg, "<line class=\"funnel\"", 0);
+        const char *f2 = nth(svg, "<line class=\"funnel\"", 1);
+        xp = attr(pooled, "x1");
+        ytop = attr(pooled, "y1");
+        ybot = attr(pooled, "y2");
+        xl = attr(f1, "x2");
+        xr = attr(f2, "x2");
+        assert_abs(xp, axis_px(&ax, res.estimate), 0.03);
+        assert_abs(attr(f1, "x1"), xp, 0.011);
+        assert_abs(attr(f1, "y1"), ytop, 0.011);
+    }
+    /* the bottom SE (a round value >= the largest SE) from the label there */
+    {
+        size_t n = count(svg, "<text class=\"se-label\"");
+        double se_bottom = -1;
+        assert_true(n >= 3);
+        content(nth(svg, "<text class=\"se-label\"", 0), buf, sizeof buf);
+        assert_string_equal(buf, "0.0");
+        assert_abs(attr(nth(svg, "<text class=\"se-label\"", 0), "y") - 4, ytop, 0.011);
+        for (size_t i = 0; i < n; i++) {
+            const char *t = nth(svg, "<text class=\"se-label\"", i);
+            if (fabs(attr(t, "y") - 4 - ybot) < 0.011) {
+                content(t, buf, sizeof buf);
+                se_bottom = strtod(buf, NULL);
+            }
+        }
+        assert_true(se_bottom >= se_max);
+        assert_true(se_bottom < 2 * se_max);
+        assert_abs(xl, axis_px(&ax, res.estimate - 1.959963984540054 * se_bottom), 0.03);
+        assert_abs(xr, axis_px(&ax, res.estimate + 1.959963984540054 * se_bottom), 0.03);
+        for (size_t i = 0; i < K_BCG; i++) {
+            const char *c = nth(svg, "<circle class=\"study\"", i);
+            assert_abs(attr(c, "cx"), axis_px(&ax, e[i].yi), 0.03);
+            assert_abs(attr(c, "cy"), ytop + sqrt(e[i].vi) / se_bottom * (ybot - ytop), 0.011);
+        }
+    }
+    free(svg);
+}
+
+static void test_funnel_options_and_errors(void **state)
+{
+    mtp_effect e[3] = {{0.1, 0.04}, {NAN, NAN}, {-0.2, 0.09}};
+    mtp_funnel fo;
+    funnel_arg a = {e, 3, NULL, NULL};
+    mtp_error err;
+    char *svg;
+    int rc;
+    FILE *full;
+    (void)state;
+    /* no pooled result: points only; the dropped study is left out */
+    svg = capture(call_funnel, &a, "funnel_points.svg", &rc, &err);
+    assert_int_equal(rc, MTP_OK);
+    assert_int_equal(count(svg, "<circle class=\"study\""), 2);
+    assert_int_equal(count(svg, "class=\"funnel\""), 0);
+    assert_int_equal(count(svg, ">Estimate<"), 1);
+    free(svg);
+    assert_int_equal(mtp_funnel_init(&fo, MTP_FUNNEL_VERSION), MTP_OK);
+    fo.title = "A & B";
+    fo.x_label = "log <HR>";
+    a.opts = &fo;
+    svg = capture(call_funnel, &a, "funnel_labels.svg", &rc, &err);
+    assert_int_equal(rc, MTP_OK);
+    assert_int_equal(count(svg, ">A &amp; B<"), 1);
+    assert_int_equal(count(svg, ">log &lt;HR&gt;<"), 1);
+    free(svg);
+
+    assert_int_equal(mtp_funnel_init(NULL, MTP_FUNNEL_VERSION), MTP_EINVAL);
+    assert_int_equal(mtp_funnel_init(&fo, 7), MTP_EINVAL);
+    err_reset(&err);
+    assert_error(mtp_plot_funnel(NULL, e, 3, NULL, NULL, &err), err, MTP_EINVAL, MTP_NO_STUDY,
+                 "NULL");
+    err_reset(&err);
+    assert_error(mtp_plot_funnel(stdout, e, 0, NULL, NULL, &err), err, MTP_EINVAL,
+                 MTP_NO_STUDY, "k = 0");
+#define BADOPT(change)                                                                        \
+    do {                                                                                      \
+        assert_int_equal(mtp_funnel_init(&fo, MTP_FUNNEL_VERSION), MTP_OK);                   \
+        change;                                                                               \
+        err_reset(&err);                                                                      \
+        svg = capture(call_funnel, &a, NULL, &rc, &err);                                      \
+        assert_error(rc, err, MTP_EINVAL, MTP_NO_STUDY, "funnel");                            \
+        assert_string_equal(svg, "");                                                         \
+        free(svg);                                                                            \
+    } while (0)
+    BADOPT(fo.version = 3);
+    BADOPT(fo.level = 0);
+    BADOPT(fo.width = 10);
+    BADOPT(fo.height = NAN);
+    BADOPT(fo.scale = (mtp_plot_scale)5);
+#undef BADOPT
+    a.opts = NULL;
+    e[2].vi = 0;
+    err_reset(&err);
+    svg = capture(call_funnel, &a, NULL, &rc, &err);
+    assert_error(rc, err, MTP_EDATA, 2, "variance");
+    free(svg);
+    e[2].vi = 0.09;
+    e[0].yi = -INFINITY;
+    err_reset(&err);
+    svg = capture(call_funnel, &a, NULL, &rc, &err);
+    assert_error(rc, err, MTP_EDATA, 0, "not finite");
+    free(svg);
+    e[0].yi = 1e16;
+    err_reset(&err);
+    svg = capture(call_funnel, &a, NULL, &rc, &err);
+    assert_error(rc, err, MTP_EDATA, 0, "too extreme");
+    free(svg);
+    e[0].yi = NAN;
+    e[2].yi = NAN;
+    err_reset(&err);
+    svg = capture(call_funnel, &a, NULL, &rc, &err);
+    assert_error(rc, err, MTP_EDATA, MTP_NO_STUDY, "no study");
+    free(svg);
+    e[0].yi = 0.1;
+    {
+        mtp_result r = result_at(1, 0.5, 2);
+        r.estimate = NAN;
+        a.pooled = &r;
+        err_reset(&err);
+        svg = capture(call_funnel, &a, NULL, &rc, &err);
+        assert_error(rc, err, MTP_EDATA, MTP_NO_STUDY, "pooled");
+        free(svg);
+        a.pooled = NULL;
+    }
+    full = fopen("/dev/full", "w");
+    assert_non_null(full);
+    err_reset(&err);
+    assert_error(mtp_plot_funnel(full, e, 3, NULL, NULL, &err), err, MTP_EIO, MTP_NO_STUDY,
+                 "write error");
+    fclose(full);
+}
+
+int main(int argc, char **argv)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_forest_bcg),
+        cmocka_unit_test(test_forest_deterministic),
+        cmocka_unit_test(test_forest_subgroups),
+        cmocka_unit_test(test_forest_k1),
+        cmocka_unit_test(test_forest_arrows),
+        cmocka_unit_test(test_forest_long_and_special_labels),
+        cmocka_unit_test(test_forest_weights_and_missing),
+        cmocka_unit_test(test_forest_linear_scale),
+        cmocka_unit_test(test_forest_eio),
+        cmocka_unit_test(test_forest_einval),
+        cmocka_unit_test(test_forest_edata),
+        cmocka_unit_test(test_funnel_bcg),
+        cmocka_unit_test(test_funnel_options_and_errors),
+    };
+    out_dir = argc > 1 ? argv[1] : NULL;
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
