@@ -1,0 +1,174 @@
+/* The metapool command: settings, analyses and writers shared by its files.
+ * Not installed; symbols carry the mtpcli_ prefix.
+ * Copyright (C) 2026 the metapool authors. GPL-3.0-or-later. */
+#ifndef MTPCLI_CLI_H
+#define MTPCLI_CLI_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "csv_input.h"
+#include "metapool.h"
+
+/* ------------------------------------------------------------ settings */
+
+/** Output formats. */
+enum mtpcli_format { MTPCLI_TEXT = 0, MTPCLI_JSON = 1 };
+
+/** Everything the command line chooses. */
+typedef struct mtpcli_settings {
+    mtp_options opts;        /**< model and conventions for the library */
+    int measure_given;       /**< --measure was on the command line */
+    double level_pct;        /**< --level as given, in percent (JSON "level") */
+    const char *subgroup;    /**< --subgroup COLUMN, or NULL */
+    mtp_subgroup_tau2 subgroup_tau2; /**< --subgroup-tau2 */
+    int subgroup_tau2_given; /**< --subgroup-tau2 was on the command line */
+    const char *by;          /**< --by COLUMN, or NULL */
+    int format;              /**< ::mtpcli_format */
+    unsigned int threads;    /**< --threads (the --by batch path) */
+    int digits;              /**< --digits: decimals in text output */
+    const char *file;        /**< FILE, NULL or "-" for standard input */
+} mtpcli_settings;
+
+/** What mtpcli_parse_args() found. */
+enum mtpcli_args_status {
+    MTPCLI_ARGS_RUN = 0,     /**< run an analysis */
+    MTPCLI_ARGS_HELP = 1,    /**< --help */
+    MTPCLI_ARGS_VERSION = 2, /**< --version */
+    MTPCLI_ARGS_ERROR = -1   /**< bad command line (message written) */
+};
+
+/**
+ * @brief Read the command line.
+ * @param[out] s    settings
+ * @param argc      argument count
+ * @param argv      arguments (argv[0] is the program)
+ * @param[out] msg  error message (one line) on ::MTPCLI_ARGS_ERROR
+ * @param msglen    size of msg
+ * @return an ::mtpcli_args_status
+ */
+int mtpcli_parse_args(mtpcli_settings *s, int argc, char **argv, char *msg, size_t msglen);
+
+/** @brief The --help text. @return a static string */
+const char *mtpcli_help_text(void);
+
+/* ------------------------------------------------------------ analyses */
+
+/** One fitted model and the studies in it. */
+typedef struct mtpcli_fit {
+    mtp_result res;        /**< the library's result (res.k: rows listed, res.k_used: pooled) */
+    mtp_measure measure;   /**< RR, OR, RD (ratios exponentiated for display) or GENERIC */
+    unsigned int notes;    /**< res.notes plus the notes of the study conversions */
+    size_t n;              /**< studies listed */
+    const size_t *rows;    /**< their table rows, in input order */
+    mtp_study *studies;    /**< their values in this fit */
+    size_t name;           /**< subgroup name (arena offset) or MTPCLI_NONE */
+    unsigned int kinds;    /**< bit 1 << ::mtpcli_row_kind for each kind of row present */
+} mtpcli_fit;
+
+/** One analysis: the whole file, or one value of --by. */
+typedef struct mtpcli_analysis {
+    size_t by;             /**< index into the table's --by values, or MTPCLI_NONE */
+    mtpcli_fit overall;    /**< all its studies */
+    size_t ngroups;        /**< subgroups (0 without --subgroup) */
+    mtpcli_fit *groups;    /**< ngroups fits, in order of first appearance */
+    mtp_subgroup_diff test; /**< test for subgroup differences */
+} mtpcli_analysis;
+
+/** All analyses of a run, and the memory behind them. */
+typedef struct mtpcli_run {
+    size_t n;               /**< analyses */
+    mtpcli_analysis *a;     /**< n analyses, in order of first appearance of --by values */
+    size_t *rows;           /**< table rows grouped by analysis */
+    mtp_study *studies;     /**< per-study values of the overall fits */
+    size_t *grows;          /**< table rows grouped by analysis, then subgroup */
+    mtp_study *gstudies;    /**< per-study values of the subgroup fits */
+    mtpcli_fit *gfits;      /**< subgroup fits of all analyses */
+    int batched;            /**< nonzero: fitted by mtp_pool_batch() */
+} mtpcli_run;
+
+/**
+ * @brief Fit every analysis the settings ask for.
+ * @param[out] run  results; release with mtpcli_run_free() whatever is returned
+ * @param t         the studies
+ * @param s         the settings
+ * @param[out] msg  one-line error message
+ * @param msglen    its size
+ * @return 0, or -1 with @p msg
+ */
+int mtpcli_analyse(mtpcli_run *run, const mtpcli_table *t, const mtpcli_settings *s, char *msg,
+                   size_t msglen);
+
+/** @brief Release a run. @param run a run (may be zeroed) */
+void mtpcli_run_free(mtpcli_run *run);
+
+/* ------------------------------------------------------------ output */
+
+/** Growable output buffer, optionally drained into a stream. */
+typedef struct mtpcli_out {
+    char *buf;    /**< bytes not yet written */
+    size_t len;   /**< their number */
+    size_t cap;   /**< allocated */
+    FILE *sink;   /**< NULL: keep everything; else flushed when 256 KiB are buffered */
+    int failed;   /**< out of memory or a write error */
+} mtpcli_out;
+
+/** @brief Append bytes. @param o buffer @param s bytes @param n count */
+void mtpcli_out_write(mtpcli_out *o, const char *s, size_t n);
+/** @brief Append a string. @param o buffer @param s NUL-terminated text */
+void mtpcli_out_puts(mtpcli_out *o, const char *s);
+/** @brief Append formatted text. @param o buffer @param fmt printf format @param ... arguments */
+void mtpcli_out_printf(mtpcli_out *o, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+/** @brief Write what is buffered to the sink. @param o buffer @return 0 or -1 */
+int mtpcli_out_flush(mtpcli_out *o);
+/** @brief Free the buffer. @param o buffer */
+void mtpcli_out_free(mtpcli_out *o);
+
+/** Name used for the input in messages and reports. */
+const char *mtpcli_input_name(const mtpcli_settings *s);
+
+/**
+ * @brief The text report of every analysis.
+ * @param o  output
+ * @param run analyses
+ * @param t  the studies
+ * @param s  settings
+ */
+void mtpcli_write_text(mtpcli_out *o, const mtpcli_run *run, const mtpcli_table *t,
+                       const mtpcli_settings *s);
+
+/**
+ * @brief JSON of every analysis through jansson: one indented object, or with
+ * --by one compact object per line.
+ * @param o   output
+ * @param run analyses
+ * @param t   the studies
+ * @param s   settings
+ * @param compact nonzero: compact objects, one per line (what --by writes)
+ * @return 0, or -1 if jansson failed (out of memory)
+ */
+int mtpcli_write_json_jansson(mtpcli_out *o, const mtpcli_run *run, const mtpcli_table *t,
+                              const mtpcli_settings *s, int compact);
+
+/**
+ * @brief The same bytes as mtpcli_write_json_jansson(..., compact = 1),
+ * written directly (the --by path: see cli/README.md, "Speed").
+ * @param o   output
+ * @param run analyses
+ * @param t   the studies
+ * @param s   settings
+ */
+void mtpcli_write_json_lean(mtpcli_out *o, const mtpcli_run *run, const mtpcli_table *t,
+                            const mtpcli_settings *s);
+
+/** @brief Whether a fit's numbers are log ratios. @param f fit @return 0 or 1 */
+int mtpcli_is_ratio(const mtpcli_fit *f);
+
+/** @brief The JSON/text name of a fit's measure ("RR", "OR", "RD", "GEN"). @param f fit @return static string */
+const char *mtpcli_measure_key(const mtpcli_fit *f);
+
+#endif
