@@ -103,7 +103,7 @@ val() { # val FILE PATTERN KEY: the value of KEY on the first line matching PATT
 
 # ---- the whole CLI process -------------------------------------------------
 best_of() { # best_of N CMD...: minimum wall time in seconds (bash's EPOCHREALTIME, no fork for timing)
-    local n=$1 best=1e9 t0 t1 t; shift
+    local n=$1 best=999999 t0 t1 t; shift
     for ((i = 0; i < n; i++)); do
         t0=$EPOCHREALTIME; "$@" >/dev/null; t1=$EPOCHREALTIME
         t=$(echo "${t1/,/.} - ${t0/,/.}" | bc -l)

@@ -19,6 +19,8 @@ enum mtpcli_format { MTPCLI_TEXT = 0, MTPCLI_JSON = 1 };
 typedef struct mtpcli_settings {
     mtp_options opts;        /**< model and conventions for the library */
     int measure_given;       /**< --measure was on the command line */
+    int method_given;        /**< --method was on the command line */
+    int method_defaulted;    /**< --subgroup-tau2 common without --method: DL was chosen */
     double level_pct;        /**< --level as given, in percent (JSON "level") */
     const char *subgroup;    /**< --subgroup COLUMN, or NULL */
     mtp_subgroup_tau2 subgroup_tau2; /**< --subgroup-tau2 */
@@ -28,6 +30,8 @@ typedef struct mtpcli_settings {
     unsigned int threads;    /**< --threads (the --by batch path) */
     int digits;              /**< --digits: decimals in text output */
     const char *file;        /**< FILE, NULL or "-" for standard input */
+    const char *forest;      /**< --forest FILE.svg, or NULL */
+    const char *funnel;      /**< --funnel FILE.svg, or NULL */
 } mtpcli_settings;
 
 /** What mtpcli_parse_args() found. */
@@ -49,8 +53,8 @@ enum mtpcli_args_status {
  */
 int mtpcli_parse_args(mtpcli_settings *s, int argc, char **argv, char *msg, size_t msglen);
 
-/** @brief The --help text. @return a static string */
-const char *mtpcli_help_text(void);
+/** @brief Write the --help text. @param out stream @return 0, or -1 on a write error */
+int mtpcli_write_help(FILE *out);
 
 /* ------------------------------------------------------------ analyses */
 
@@ -164,6 +168,20 @@ int mtpcli_write_json_jansson(mtpcli_out *o, const mtpcli_run *run, const mtpcli
  */
 void mtpcli_write_json_lean(mtpcli_out *o, const mtpcli_run *run, const mtpcli_table *t,
                             const mtpcli_settings *s);
+
+/**
+ * @brief Write the plots the settings ask for (--forest, --funnel) of the
+ * run's one analysis. Every plot is rendered in memory before any file is
+ * written, so a plot that cannot be drawn leaves no file.
+ * @param run analyses (exactly one: --by is refused with the plots)
+ * @param t   the studies
+ * @param s   settings
+ * @param[out] msg one-line error message, naming the option and the file
+ * @param msglen   its size
+ * @return 0, or -1 with @p msg
+ */
+int mtpcli_write_plots(const mtpcli_run *run, const mtpcli_table *t, const mtpcli_settings *s,
+                       char *msg, size_t msglen);
 
 /** @brief Whether a fit's numbers are log ratios. @param f fit @return 0 or 1 */
 int mtpcli_is_ratio(const mtpcli_fit *f);

@@ -2,7 +2,8 @@
  *
  * Order of work, so that an error leaves standard output empty: read the
  * command line, the whole file, check it into a table, fit every analysis,
- * and only then write. Every failure is one line on standard error and a
+ * build the report in memory, write the plots (--forest, --funnel), and only
+ * then write standard output. Every failure is one line on standard error and a
  * non-zero exit status (1: file or analysis, 2: command line).
  * Copyright (C) 2026 the metapool authors. GPL-3.0-or-later. */
 #define _POSIX_C_SOURCE 200809L /* fileno, fstat */
@@ -105,8 +106,7 @@ int main(int argc, char **argv)
 
     switch (mtpcli_parse_args(&s, argc, argv, msg, sizeof msg)) {
     case MTPCLI_ARGS_HELP:
-        fputs(mtpcli_help_text(), stdout);
-        return fflush(stdout) == 0 ? 0 : EXIT_DATA;
+        return mtpcli_write_help(stdout) == 0 && fflush(stdout) == 0 ? 0 : EXIT_DATA;
     case MTPCLI_ARGS_VERSION:
         printf("metapool %s (libmetapool %s)\n", MTPCLI_VERSION, mtp_version_string());
         return fflush(stdout) == 0 ? 0 : EXIT_DATA;
@@ -148,6 +148,10 @@ int main(int argc, char **argv)
     }
     if (out.failed && out.sink == NULL) {
         die(where, "out of memory while writing the output");
+        goto done;
+    }
+    if (mtpcli_write_plots(&run, &t, &s, msg, sizeof msg) != 0) { /* before stdout: see plot.c */
+        fprintf(stderr, "metapool: %s\n", msg);
         goto done;
     }
     if (write_all(&out) != 0) {

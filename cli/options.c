@@ -10,7 +10,8 @@
 
 #include "numparse.h"
 
-static const char help[] =
+/* In parts: C99 compilers need only take 4095-byte string literals. */
+static const char help_usage[] =
     "usage: metapool [OPTIONS] [FILE]\n"
     "\n"
     "Meta-analysis of the studies in a CSV file (FILE, or standard input when FILE\n"
@@ -31,7 +32,9 @@ static const char help[] =
     "Empty fields are missing values. Mixed rows are pooled as effects (the\n"
     "counts give log RR, log OR or RD as --measure says); MH and PETO need counts\n"
     "in every row.\n"
-    "\n"
+    "\n";
+
+static const char help_options[] =
     "Options:\n"
     "  --measure RR|OR|RD       effect measure of 2x2 and est,lower,upper rows\n"
     "                           (default RR; ignored when every row is yi)\n"
@@ -52,18 +55,31 @@ static const char help[] =
     "  --subgroup COLUMN        pool each subgroup of COLUMN's values and test the\n"
     "                           differences between them (Q between, df, p)\n"
     "  --subgroup-tau2 separate|common\n"
-    "                           one tau^2 per subgroup, or one method-of-moments\n"
-    "                           tau^2 pooled across subgroups, (sum Q_j - sum df_j) /\n"
-    "                           sum C_j, as Comprehensive Meta-Analysis offers\n"
-    "                           (default separate)\n"
+    "                           one tau^2 per subgroup, or one tau^2 pooled across\n"
+    "                           subgroups, (sum Q_j - sum df_j) / sum C_j: the\n"
+    "                           method-of-moments (DerSimonian-Laird) estimator, as\n"
+    "                           Comprehensive Meta-Analysis offers (default\n"
+    "                           separate). common needs --method DL, and uses DL\n"
+    "                           when --method is not given\n"
     "  --by COLUMN              one independent analysis per value of COLUMN, in\n"
     "                           input order (with JSON: one object per line)\n"
+    "  --forest FILE.svg        also write a forest plot (SVG) to FILE.svg: studies\n"
+    "                           (counts, effect and CI, weight), the pooled diamond,\n"
+    "                           prediction interval and heterogeneity; with\n"
+    "                           --subgroup a block per subgroup, the overall result\n"
+    "                           and the test for subgroup differences\n"
+    "  --funnel FILE.svg        also write a funnel plot (SVG): estimates against\n"
+    "                           their standard errors, around the pooled estimate\n"
+    "                           (--forest and --funnel draw one analysis: not with\n"
+    "                           --by)\n"
     "  --threads N              threads for --by with yi,vi data (default 1)\n"
     "  --format text|json       report or numbers (default text)\n"
     "  --digits N               decimals in the text report (default 4)\n"
     "  --help                   this text\n"
     "  --version                the program's and the library's version\n"
-    "\n"
+    "\n";
+
+static const char help_output[] =
     "JSON keys: k (studies pooled), measure, method, test, level (percent),\n"
     "estimate, se, stat, p, ci_lower, ci_upper, pi_lower, pi_upper, tau2,\n"
     "tau2_ci_lower, tau2_ci_upper, Q, Q_df, Q_p, I2 (percent), H2, iterations,\n"
@@ -73,12 +89,18 @@ static const char help[] =
     "{Q, df, p}; with --by, by. Numbers with 17 significant digits; null where a\n"
     "value is not defined.\n"
     "\n"
-    "Exit status: 0 on success; 1 for an unreadable or invalid file or a failed\n"
-    "analysis; 2 for a bad command line. Errors are one line on standard error,\n"
-    "naming the line and column of the file; nothing is written to standard\n"
-    "output then.\n";
+    "Exit status: 0 on success; 1 for an unreadable or invalid file, a failed\n"
+    "analysis or a plot that cannot be written; 2 for a bad command line. Errors\n"
+    "are one line on standard error, naming the line and column of the file;\n"
+    "nothing is written to standard output then (nor to a plot's file when its\n"
+    "plot fails).\n";
 
-const char *mtpcli_help_text(void) { return help; }
+int mtpcli_write_help(FILE *out)
+{
+    return fputs(help_usage, out) < 0 || fputs(help_options, out) < 0 || fputs(help_output, out) < 0
+               ? -1
+               : 0;
+}
 
 #if defined(__GNUC__)
 __attribute__((format(printf, 3, 4)))
@@ -163,6 +185,18 @@ static const char *const pi_types[] = {"t", "normal", NULL};
 static const char *const sg_modes[] = {"separate", "common", NULL};
 static const char *const formats[] = {"text", "json", NULL};
 
+/* The file of --forest or --funnel: a name, not standard output (the report
+ * goes there). */
+static int plot_file(char *msg, size_t len, const char *opt, const char *value)
+{
+    if (*value == '\0')
+        return bad(msg, len, "%s: empty file name", opt);
+    if (strcmp(value, "-") == 0)
+        return bad(msg, len, "%s: \"-\" is not possible: the report goes to standard output; "
+                             "name a file", opt);
+    return 0;
+}
+
 /* One option with its value; returns 0 or MTPCLI_ARGS_ERROR. */
 static int apply(mtpcli_settings *s, const char *opt, const char *val, char *msg, size_t len)
 {
@@ -178,6 +212,7 @@ static int apply(mtpcli_settings *s, const char *opt, const char *val, char *msg
         if (choice(msg, len, opt, val, methods, "FE, MH, PETO, DL, HE, HS, SJ, ML, REML, PM or EB", &i))
             return MTPCLI_ARGS_ERROR;
         s->opts.method = (mtp_method)i;
+        s->method_given = 1;
     } else if (strcmp(opt, "--test") == 0) {
         if (choice(msg, len, opt, val, tests, "z or knha", &i))
             return MTPCLI_ARGS_ERROR;
@@ -220,6 +255,13 @@ static int apply(mtpcli_settings *s, const char *opt, const char *val, char *msg
         if (*val == '\0')
             return bad(msg, len, "--by: empty column name");
         s->by = val;
+    } else if (strcmp(opt, "--forest") == 0 || strcmp(opt, "--funnel") == 0) {
+        if (plot_file(msg, len, opt, val) != 0)
+            return MTPCLI_ARGS_ERROR;
+        if (strcmp(opt, "--forest") == 0)
+            s->forest = val;
+        else
+            s->funnel = val;
     } else if (strcmp(opt, "--format") == 0) {
         if (choice(msg, len, opt, val, formats, "text or json", &i))
             return MTPCLI_ARGS_ERROR;
@@ -245,7 +287,7 @@ static int takes_value(const char *opt)
     static const char *const with_value[] = {
         "--measure", "--method", "--test",     "--level",  "--cc",     "--cc-when",
         "--double-zero", "--pi", "--subgroup", "--subgroup-tau2", "--by", "--format",
-        "--threads", "--digits", NULL};
+        "--threads", "--digits", "--forest", "--funnel", NULL};
     for (int i = 0; with_value[i] != NULL; i++)
         if (strcmp(opt, with_value[i]) == 0)
             return 1;
@@ -264,9 +306,16 @@ static int check_combination(const mtpcli_settings *s, char *msg, size_t len)
                    mtp_method_name(m));
     if (s->subgroup_tau2_given && s->subgroup == NULL)
         return bad(msg, len, "--subgroup-tau2 needs --subgroup COLUMN");
-    if (s->subgroup_tau2 == MTP_SUBGROUP_COMMON && !mtp_method_is_random(m))
-        return bad(msg, len, "--subgroup-tau2 common needs a random-effects method, not --method %s",
+    if (s->subgroup_tau2 == MTP_SUBGROUP_COMMON && m != MTP_METHOD_DL)
+        return bad(msg, len, "--subgroup-tau2 common needs --method DL (the common tau^2 is the "
+                             "pooled method-of-moments, DerSimonian-Laird, estimator), not --method %s",
                    mtp_method_name(m));
+    if (s->by != NULL && (s->forest != NULL || s->funnel != NULL))
+        return bad(msg, len, "%s cannot be used with --by: it draws one analysis, and --by makes "
+                             "many (run once per analysis instead)",
+                   s->forest != NULL ? "--forest" : "--funnel");
+    if (s->forest != NULL && s->funnel != NULL && strcmp(s->forest, s->funnel) == 0)
+        return bad(msg, len, "--forest and --funnel name the same file");
     if (s->threads > 1 && s->by == NULL)
         return bad(msg, len, "--threads needs --by COLUMN (a single analysis runs on one thread)");
     return 0;
@@ -317,6 +366,12 @@ int mtpcli_parse_args(mtpcli_settings *s, int argc, char **argv, char *msg, size
                 return bad(msg, len, "more than one input file (one FILE, or - for standard input)");
             s->file = a;
         }
+    }
+    /* a common tau² is the DL estimator pooled within subgroups (mtp_tau2_common):
+     * without --method, DL rather than the default REML */
+    if (s->subgroup_tau2 == MTP_SUBGROUP_COMMON && !s->method_given) {
+        s->opts.method = MTP_METHOD_DL;
+        s->method_defaulted = 1;
     }
     if (check_combination(s, msg, len) != 0)
         return MTPCLI_ARGS_ERROR;

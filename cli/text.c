@@ -364,6 +364,13 @@ static void conventions(const tctx *c, const mtpcli_fit *f)
         mtpcli_out_puts(o, "- Peto: sum(O - E) / sum(V) (Yusuf et al. 1985); Q around it.\n");
     if (f->res.test == MTP_TEST_KNHA)
         mtpcli_out_puts(o, "- Hartung-Knapp-Sidik-Jonkman: t with k-1 df and the adjusted variance.\n");
+    if (c->s->subgroup != NULL && c->s->subgroup_tau2 == MTP_SUBGROUP_COMMON)
+        mtpcli_out_printf(o, "- Common tau² = max(0, (sum Q_j - sum df_j) / sum C_j) over the subgroups: "
+                             "the DerSimonian-Laird (method-of-moments) estimator pooled within "
+                             "subgroups (Borenstein et al. 2009, ch. 19)%s.\n",
+                          c->s->method_defaulted ? "; DL because --method was not given (a common "
+                                                   "tau² needs DL; REML is the default otherwise)"
+                                                 : "");
     if (mtp_method_is_random(m)) {
         mtpcli_out_printf(o, "- Prediction interval: %s; tau² CI: Q-profile (Viechtbauer 2007).\n",
                           op->pi == MTP_PI_NORMAL ? "normal" : "t with k-2 df (Higgins et al. 2009)");

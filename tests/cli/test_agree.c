@@ -5,7 +5,9 @@
  * every key of the CLI's JSON, per-study values included. %.17g round-trips,
  * so equality is exact. Also: subgroups (mtp_pool_subgroups), and --by on a
  * generated file of many analyses (mtp_pool_effects per analysis, k = 1 to 15).
- * usage: test_agree METAPOOL DATADIR TMPDIR
+ * With common-default: only --subgroup-tau2 common without --method (DL, and
+ * the tau² of mtp_tau2_common).
+ * usage: test_agree METAPOOL DATADIR TMPDIR [common-default]
  * Copyright (C) 2026 the metapool authors. GPL-3.0-or-later. */
 #define _POSIX_C_SOURCE 200809L
 #include <jansson.h>
@@ -557,6 +559,98 @@ static void subgroup_case(const dataset *d, const char *column, int method, mtp_
     json_decref(obj[0]);
 }
 
+/* --subgroup-tau2 common without --method: the CLI fits DL (the common tau²
+ * is the DL estimator pooled within subgroups; mtp_pool_subgroups takes no
+ * other method), and its tau² is mtp_tau2_common's, to the bit. Effects as
+ * the CLI documents them (escalc-style counts, yi/vi, 95% CI), RR. */
+static void common_default_case(const dataset *d, const char *column, mtp_workspace *ws)
+{
+    char args[1024];
+    const char *names[MAXK];
+    size_t ng = 0, gidx[MAXK];
+    mtp_effect e[MAXK];
+    mtp_options o;
+    mtp_result gres[MAXK], overall;
+    mtp_subgroup_diff test;
+    double tau2;
+    json_t *obj[1];
+    size_t nobj;
+    mtp_options_init(&o, MTP_OPTIONS_VERSION);
+    o.method = MTP_METHOD_DL;
+    for (size_t i = 0; i < d->k; i++) {
+        const row *r = &d->rows[i];
+        size_t g;
+        int rc = MTP_OK;
+        for (g = 0; g < ng && strcmp(names[g], r->group) != 0; g++)
+            ;
+        if (g == ng)
+            names[ng++] = r->group;
+        gidx[i] = g;
+        if (r->kind == 1) {
+            mtp_table2x2 t = {r->v[0], r->v[1], r->v[2], r->v[3]};
+            rc = mtp_effect_from_2x2(&e[i], NULL, &t, &o, NULL);
+        } else if (r->kind == 3) {
+            rc = mtp_effect_from_ci(&e[i], r->v[0], r->v[1], r->v[2], 0.95, 1, NULL);
+        } else {
+            e[i].yi = r->v[0];
+            e[i].vi = r->v[1];
+        }
+        if (rc != MTP_OK) {
+            failf("effect %zu: %s", i + 1, mtp_strerror(rc));
+            return;
+        }
+    }
+    snprintf(args, sizeof args, "--format json --subgroup %s --subgroup-tau2 common '%s/%s'", column,
+             datadir, d->file);
+    snprintf(context, sizeof context, "%s", args);
+    checks++;
+    if (mtp_tau2_common(&tau2, e, gidx, d->k, ng, NULL) != MTP_OK ||
+        mtp_pool_subgroups(gres, &overall, &test, ws, e, gidx, d->k, ng, MTP_SUBGROUP_COMMON, &o, NULL) !=
+            MTP_OK) {
+        failf("library failed");
+        return;
+    }
+    checks++;
+    if (run_cli(args, obj, 1, &nobj) != 0 || nobj != 1) {
+        failf("CLI failed");
+        return;
+    }
+    same_str(obj[0], "method", "DL");
+    same(obj[0], "tau2", tau2);
+    same(obj[0], "tau2", overall.tau2);
+    same(obj[0], "estimate", overall.estimate);
+    same(obj[0], "se", overall.se);
+    same(obj[0], "ci_lower", overall.ci_lower);
+    same(obj[0], "ci_upper", overall.ci_upper);
+    same(obj[0], "Q", overall.q);
+    same(obj[0], "I2", overall.i2);
+    {
+        const json_t *groups = json_object_get(obj[0], "subgroups");
+        const json_t *t = json_object_get(obj[0], "subgroup_test");
+        checks++;
+        if (json_array_size(groups) != ng || t == NULL) {
+            failf("subgroups or subgroup_test missing");
+        } else {
+            same(t, "Q", test.q);
+            same(t, "df", test.df);
+            same(t, "p", test.p);
+            for (size_t g = 0; g < ng; g++) {
+                const json_t *go = json_array_get(groups, g);
+                same_str(go, "name", names[g]);
+                same_str(go, "method", "DL");
+                same(go, "tau2", tau2);
+                same(go, "estimate", gres[g].estimate);
+                same(go, "se", gres[g].se);
+                same(go, "ci_lower", gres[g].ci_lower);
+                same(go, "ci_upper", gres[g].ci_upper);
+                same(go, "pi_lower", gres[g].pi_lower);
+                same(go, "Q", gres[g].q);
+            }
+        }
+    }
+    json_decref(obj[0]);
+}
+
 /* --by on a generated file: analyses of k = 1..15 studies, interleaved rows. */
 static void by_case(mtp_workspace *ws, const char *method, const char *extra, unsigned int threads)
 {
@@ -640,13 +734,20 @@ int main(int argc, char **argv)
 {
     mtp_workspace *ws = mtp_workspace_alloc(MAXK * 4);
     const dataset *const sets[] = {&bcg, &zeros, &generic, &mixed};
-    if (argc != 4) {
-        fprintf(stderr, "usage: test_agree METAPOOL DATADIR TMPDIR\n");
+    if (argc != 4 && !(argc == 5 && strcmp(argv[4], "common-default") == 0)) {
+        fprintf(stderr, "usage: test_agree METAPOOL DATADIR TMPDIR [common-default]\n");
         return 2;
     }
     cli = argv[1];
     datadir = argv[2];
     tmpdir = argv[3];
+    if (argc == 5) { /* only --subgroup-tau2 common without --method */
+        common_default_case(&bcg, "alloc", ws);
+        common_default_case(&mixed, "design", ws);
+        mtp_workspace_free(ws);
+        printf("%lu CLI runs, %lu checks, %lu failures\n", runs, checks, failures);
+        return failures == 0 && checks > 40 ? 0 : 1;
+    }
     for (size_t s = 0; s < sizeof sets / sizeof sets[0]; s++)
         for (int method = 0; method < 11; method++)
             for (int measure = 0; measure < 3; measure++) {
