@@ -32,6 +32,8 @@ typedef struct mtpcli_settings {
     const char *file;        /**< FILE, NULL or "-" for standard input */
     const char *forest;      /**< --forest FILE.svg, or NULL */
     const char *funnel;      /**< --funnel FILE.svg, or NULL */
+    const char *favours_left;  /**< --favours-left TEXT for the forest plot, or NULL */
+    const char *favours_right; /**< --favours-right TEXT, or NULL */
 } mtpcli_settings;
 
 /** What mtpcli_parse_args() found. */

@@ -52,6 +52,10 @@ static const char help_options[] =
     "                           arms (default: drop for RR and OR, keep for RD)\n"
     "  --pi t|normal            prediction interval: t with k-2 df (Higgins et al.\n"
     "                           2009) or normal (default t)\n"
+    "  --i2 tau2|q              I² and H² of random-effects models from tau²,\n"
+    "                           100 tau²/(tau² + typical variance), as metafor and\n"
+    "                           Stata (default tau2); or from Q, 100 (Q - df)/Q, as\n"
+    "                           RevMan, meta and CMA print it\n"
     "  --subgroup COLUMN        pool each subgroup of COLUMN's values and test the\n"
     "                           differences between them (Q between, df, p)\n"
     "  --subgroup-tau2 separate|common\n"
@@ -72,6 +76,9 @@ static const char help_options[] =
     "                           their standard errors, around the pooled estimate\n"
     "                           (--forest and --funnel draw one analysis: not with\n"
     "                           --by)\n"
+    "  --favours-left TEXT      forest plot: label under the axis, left of the line\n"
+    "                           of no effect (e.g. \"Favours exercise\")\n"
+    "  --favours-right TEXT     the label right of the line of no effect\n"
     "  --threads N              threads for --by with yi,vi data (default 1)\n"
     "  --format text|json       report or numbers (default text)\n"
     "  --digits N               decimals in the text report (default 4)\n"
@@ -183,6 +190,7 @@ static const char *const cc_rules[] = {"zero", "all", "never", NULL};
 static const char *const dz_rules[] = {"drop", "keep", NULL};
 static const char *const pi_types[] = {"t", "normal", NULL};
 static const char *const sg_modes[] = {"separate", "common", NULL};
+static const char *const i2_defs[] = {"tau2", "q", NULL};
 static const char *const formats[] = {"text", "json", NULL};
 
 /* The file of --forest or --funnel: a name, not standard output (the report
@@ -242,6 +250,14 @@ static int apply(mtpcli_settings *s, const char *opt, const char *val, char *msg
         if (choice(msg, len, opt, val, pi_types, "t or normal", &i))
             return MTPCLI_ARGS_ERROR;
         s->opts.pi = i == 0 ? MTP_PI_T_K2 : MTP_PI_NORMAL;
+    } else if (strcmp(opt, "--i2") == 0) {
+        if (choice(msg, len, opt, val, i2_defs, "tau2 or q", &i))
+            return MTPCLI_ARGS_ERROR;
+        s->opts.i2_def = i == 0 ? MTP_I2_AUTO : MTP_I2_Q;
+    } else if (strcmp(opt, "--favours-left") == 0) {
+        s->favours_left = val;
+    } else if (strcmp(opt, "--favours-right") == 0) {
+        s->favours_right = val;
     } else if (strcmp(opt, "--subgroup") == 0) {
         if (*val == '\0')
             return bad(msg, len, "--subgroup: empty column name");
@@ -287,7 +303,8 @@ static int takes_value(const char *opt)
     static const char *const with_value[] = {
         "--measure", "--method", "--test",     "--level",  "--cc",     "--cc-when",
         "--double-zero", "--pi", "--subgroup", "--subgroup-tau2", "--by", "--format",
-        "--threads", "--digits", "--forest", "--funnel", NULL};
+        "--threads", "--digits", "--forest", "--funnel", "--i2", "--favours-left",
+        "--favours-right", NULL};
     for (int i = 0; with_value[i] != NULL; i++)
         if (strcmp(opt, with_value[i]) == 0)
             return 1;

@@ -242,6 +242,8 @@ static int draw_forest(const pctx *c, FILE *out)
     spec.measure = ov->res.method == MTP_METHOD_PETO ? MTP_MEASURE_PETO_OR : ov->measure;
     spec.scale = mtpcli_is_ratio(ov) ? MTP_SCALE_LOG : MTP_SCALE_LINEAR;
     spec.level = c->s->opts.level;
+    spec.favours_left = c->s->favours_left;
+    spec.favours_right = c->s->favours_right;
     spec.groups = m.groups;
     spec.ngroups = ng;
     if (a->groups == NULL) {

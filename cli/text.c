@@ -374,8 +374,12 @@ static void conventions(const tctx *c, const mtpcli_fit *f)
     if (mtp_method_is_random(m)) {
         mtpcli_out_printf(o, "- Prediction interval: %s; tau² CI: Q-profile (Viechtbauer 2007).\n",
                           op->pi == MTP_PI_NORMAL ? "normal" : "t with k-2 df (Higgins et al. 2009)");
-        mtpcli_out_puts(o, "- I² = 100 tau² / (tau² + typical within-study variance), as metafor; "
-                           "H² = 1 / (1 - I²/100).\n");
+        if (op->i2_def == MTP_I2_Q)
+            mtpcli_out_puts(o, "- I² = 100 max(0, (Q - df) / Q), as RevMan, meta and CMA (--i2 q); "
+                               "H² = Q / df.\n");
+        else
+            mtpcli_out_puts(o, "- I² = 100 tau² / (tau² + typical within-study variance), as metafor; "
+                               "H² = 1 / (1 - I²/100).\n");
     } else {
         mtpcli_out_puts(o, "- I² = 100 max(0, (Q - df) / Q); H² = Q / df.\n");
     }

@@ -308,10 +308,11 @@ typedef struct mtp_result {
     double q_df;           /**< its degrees of freedom, k_used - 1 */
     double q_p;            /**< its chi-square p-value */
     double i2;             /**< I² in percent (definition in mtp_options::i2_def) */
-    double i2_ci_lower;    /**< I² implied by tau2_ci_lower, percent */
+    double i2_ci_lower;    /**< I² implied by tau2_ci_lower, percent (NaN under ::MTP_I2_Q,
+                                whose Q-based I² the tau² interval does not map onto) */
     double i2_ci_upper;    /**< I² implied by tau2_ci_upper, percent */
     double h2;             /**< H² */
-    double h2_ci_lower;    /**< H² implied by tau2_ci_lower */
+    double h2_ci_lower;    /**< H² implied by tau2_ci_lower (NaN under ::MTP_I2_Q) */
     double h2_ci_upper;    /**< H² implied by tau2_ci_upper */
     double vtypical;       /**< "typical" within-study variance (k-1)/(sum w - sum w²/sum w) */
     unsigned int iterations; /**< iterations of the tau² estimator (0 for closed forms) */

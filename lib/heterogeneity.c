@@ -92,10 +92,12 @@ int mtp__heterogeneity(mtp_result *r, double q, const double *y, const double *v
         int rc = mtp__tau2_qprofile(&r->tau2_ci_lower, &r->tau2_ci_upper, y, v, n, r->level, ws, o, err);
         if (rc != MTP_OK)
             return rc;
-        r->i2_ci_lower = 100 * r->tau2_ci_lower / (r->vtypical + r->tau2_ci_lower);
-        r->i2_ci_upper = 100 * r->tau2_ci_upper / (r->vtypical + r->tau2_ci_upper);
-        r->h2_ci_lower = r->tau2_ci_lower / r->vtypical + 1;
-        r->h2_ci_upper = r->tau2_ci_upper / r->vtypical + 1;
+        if (o->i2_def == MTP_I2_AUTO) { /* the interval maps only onto the tau²-based I², H² */
+            r->i2_ci_lower = 100 * r->tau2_ci_lower / (r->vtypical + r->tau2_ci_lower);
+            r->i2_ci_upper = 100 * r->tau2_ci_upper / (r->vtypical + r->tau2_ci_upper);
+            r->h2_ci_lower = r->tau2_ci_lower / r->vtypical + 1;
+            r->h2_ci_upper = r->tau2_ci_upper / r->vtypical + 1;
+        }
     }
     return MTP_OK;
 }
