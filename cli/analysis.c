@@ -178,7 +178,7 @@ static void iv_weights(mtp_study *st, size_t n, double tau2)
         if (!(st[i].flags & MTP_STUDY_DROPPED))
             sw += 1.0 / (st[i].vi + tau2);
     for (size_t i = 0; i < n; i++)
-        st[i].weight = (st[i].flags & MTP_STUDY_DROPPED) ? 0 : 100 * (1.0 / (st[i].vi + tau2)) / sw;
+        st[i].weight = (st[i].flags & MTP_STUDY_DROPPED) ? 0 : 100 * ((1.0 / (st[i].vi + tau2)) / sw);
 }
 
 static int needs_2x2(const ctx *c)

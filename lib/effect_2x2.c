@@ -58,10 +58,18 @@ static int peto_effect(mtp_effect *out, const mtp_table2x2 *t, size_t i, mtp_err
                          i + 1);
     expected = n1 * events / n;
     var = (n1 / n) * (n2 / n) * events * nonevents / (n - 1);
-    if (!(var > 0) || !isfinite(var))
+    if (!isfinite(var))
+        return mtp__fail(err, MTP_ENUMERIC, i,
+                         "study %zu: Peto's variance is out of double range (counts %g/%g vs %g/%g)",
+                         i + 1, a, n1, c, n2);
+    if (!(var > 0))
         return mtp__fail(err, MTP_EDATA, i, "study %zu: Peto's variance is zero", i + 1);
     out->yi = (a - expected) / var;
     out->vi = 1.0 / var;
+    if (!isfinite(out->yi) || !isfinite(out->vi)) /* a subnormal V, or O - E overflowed */
+        return mtp__fail(err, MTP_ENUMERIC, i,
+                         "study %zu: Peto's log odds ratio or its variance is out of double range "
+                         "(counts %g/%g vs %g/%g)", i + 1, a, n1, c, n2);
     return MTP_OK;
 }
 
@@ -124,7 +132,12 @@ int mtp__effect_2x2(mtp_effect *out, unsigned int *flags, const mtp_table2x2 *t,
         return mtp__fail(err, MTP_EINVAL, MTP_NO_STUDY, "measure %s is not a 2x2 measure",
                          mtp_measure_name(measure));
     }
-    if (!isfinite(out->yi) || !(out->vi > 0) || !isfinite(out->vi))
+    if (!isfinite(out->yi) || !isfinite(out->vi))
+        return mtp__fail(err, MTP_ENUMERIC, i,
+                         "study %zu: the %s or its variance is out of double range (counts %g/%g vs %g/%g)",
+                         i + 1, mtp_measure_name(measure), t->events_trt, t->total_trt,
+                         t->events_ctl, t->total_ctl);
+    if (!(out->vi > 0))
         return mtp__fail(err, MTP_EDATA, i,
                          "study %zu: the %s has variance %g (all or no events in both arms, no correction)",
                          i + 1, mtp_measure_name(measure), out->vi);
@@ -179,8 +192,11 @@ int mtp_effect_from_ci(mtp_effect *out, double est, double lower, double upper, 
     }
     z = gsl_cdf_ugaussian_Qinv((1 - level) / 2);
     se = (upper - lower) / (2 * z);
-    if (!(se > 0) || !isfinite(se))
-        return mtp__fail(err, MTP_EDATA, MTP_NO_STUDY, "the interval gives a standard error of %g", se);
+    /* vi = se² must be finite and > 0 too: an interval wider than about
+     * 1e154 (or narrower than 1e-154) overflows (underflows) it */
+    if (!(se > 0) || !isfinite(se) || !(se * se > 0) || !isfinite(se * se))
+        return mtp__fail(err, MTP_EDATA, MTP_NO_STUDY,
+                         "the interval gives a standard error of %g, whose square is %g", se, se * se);
     out->yi = est;
     out->vi = se * se;
     return MTP_OK;

@@ -130,6 +130,10 @@ int mtp__fit_iv(mtp_result *out, mtp_workspace *ws, size_t n, const mtp_options 
         return mtp__fail(err, MTP_ENUMERIC, MTP_NO_STUDY, "the weighted mean is not finite");
     out->estimate = mu;
     out->se = sqrt(1 / sumw);
+    if (!isfinite(out->se)) /* sum w subnormal, e.g. tau2_fixed near DBL_MAX */
+        return mtp__fail(err, MTP_ENUMERIC, MTP_NO_STUDY,
+                         "the standard error is not finite: the weights (sum %g) are out of double range",
+                         sumw);
     out->test = o->test;
     if (o->test == MTP_TEST_KNHA && n < 2) {
         out->test = MTP_TEST_Z;
@@ -148,14 +152,12 @@ int mtp__fit_iv(mtp_result *out, mtp_workspace *ws, size_t n, const mtp_options 
     }
     mtp__wald(out, df, ws);
     for (size_t i = 0; i < n; i++)
-        ws->studies[ws->idx[i]].weight = 100 * ws->w[i] / sumw;
+        ws->studies[ws->idx[i]].weight = 100 * (ws->w[i] / sumw); /* 100 w overflows for w > 1.8e306 */
 
     if (!isnan(q_override)) {
         q = q_override;
     } else {
-        double mu_fe, sw_fe;
-        mtp__weighted_mean(&mu_fe, &sw_fe, ws->y, ws->v, n, 0, NULL);
-        q = mtp__q_centred(ws->y, ws->v, n, mu_fe);
+        q = mtp__q_fe(ws->y, ws->v, n);
     }
     if ((rc = mtp__heterogeneity(out, q, ws->y, ws->v, n, random, ws, o, err)) != MTP_OK)
         return rc;

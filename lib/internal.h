@@ -69,6 +69,9 @@ void mtp__weighted_mean(double *mu, double *sumw, const double *y, const double 
 double mtp__q_gen(const double *y, const double *v, size_t n, double tau2);
 /* Q around a given centre, with weights 1/v. */
 double mtp__q_centred(const double *y, const double *v, size_t n, double centre);
+/* Cochran's Q around the inverse-variance mean, with residuals taken from the
+ * most precise study (accurate when a variance is below (eps |mu|)²). */
+double mtp__q_fe(const double *y, const double *v, size_t n);
 /* sum w - sum w^2 / sum w with w = 1/v (the "C" of DerSimonian-Laird). */
 double mtp__dl_c(const double *v, size_t n);
 /* Mantel-Haenszel and Peto pooled estimates from the included tables. */

@@ -45,14 +45,13 @@ static int check_groups(const size_t *group, size_t k, size_t ngroups, mtp_error
 static void group_moments(double *q, double *c, size_t *kj, const mtp_effect *e,
                           const size_t *group, size_t k, size_t j)
 {
-    double sw = 0, sw2 = 0, swy = 0, mu, qj = 0;
+    double sw = 0, swy = 0, mu, qj = 0, before = 0, cross = 0;
     size_t n = 0;
     for (size_t i = 0; i < k; i++) {
         if (group[i] != j)
             continue;
         const double w = 1 / e[i].vi;
         sw += w;
-        sw2 += w * w;
         swy += w * e[i].yi;
         n++;
     }
@@ -62,10 +61,14 @@ static void group_moments(double *q, double *c, size_t *kj, const mtp_effect *e,
         return;
     mu = swy / sw;
     for (size_t i = 0; i < k; i++)
-        if (group[i] == j)
+        if (group[i] == j) {
+            const double w = 1 / e[i].vi;
             qj += (e[i].yi - mu) * (e[i].yi - mu) / e[i].vi;
+            cross += w * (before / sw); /* C without cancellation, as mtp__dl_c */
+            before += w;
+        }
     *q = qj;
-    *c = sw - sw2 / sw;
+    *c = 2 * cross;
 }
 
 int mtp_tau2_common(double *tau2, const mtp_effect *effects, const size_t *group, size_t k,

@@ -24,13 +24,14 @@ typedef struct {
  * w = 1/(v + tau²), mu the weighted mean and r = y - mu. */
 typedef struct {
     double sw, sw2, sw3; /* sum w, sum w², sum w³ */
+    double c;            /* sum w - sum w²/sum w, as 2 sum_{i<j} w_i w_j / sum w (mtp__dl_c) */
     double s1, s2, s3;   /* sum w r², sum w² r², sum w³ r² */
     double t;            /* sum w² r */
 } score_sums;
 
 static void get_sums(score_sums *z, const tau2_problem *p, double tau2)
 {
-    double swy = 0, mu;
+    double swy = 0, mu, before = 0, cross = 0;
     z->sw = z->sw2 = z->sw3 = z->s1 = z->s2 = z->s3 = z->t = 0;
     for (size_t i = 0; i < p->n; i++) {
         const double w = 1 / (p->v[i] + tau2);
@@ -41,12 +42,15 @@ static void get_sums(score_sums *z, const tau2_problem *p, double tau2)
     for (size_t i = 0; i < p->n; i++) {
         const double w = 1 / (p->v[i] + tau2), r = p->y[i] - mu, w2 = w * w;
         z->sw2 += w2;
+        cross += w * (before / z->sw);
+        before += w;
         z->sw3 += w2 * w;
         z->s1 += w * r * r;
         z->s2 += w2 * r * r;
         z->s3 += w2 * w * r * r;
         z->t += w2 * r;
     }
+    z->c = 2 * cross;
 }
 
 /* Derivatives in tau² use dw/dtau² = -w² and dmu/dtau² = -sum w² r / sum w. */
@@ -68,7 +72,7 @@ static void reml_fdf(double tau2, void *params, double *f, double *df)
 {
     score_sums z;
     get_sums(&z, params, tau2);
-    *f = z.s2 - z.sw + z.sw2 / z.sw;
+    *f = z.s2 - z.c; /* sum w - sum w²/sum w, without cancellation */
     *df = -2 * z.s3 + 2 * z.t * z.t / z.sw + z.sw2 - 2 * z.sw3 / z.sw +
           (z.sw2 / z.sw) * (z.sw2 / z.sw);
 }
@@ -189,6 +193,88 @@ static int solve_iterative(mtp__tau2_fit *fit, mtp__fdf fdf, tau2_problem *p,
     return mtp__solve_decreasing_newton(&fit->tau2, &fit->iterations, fdf, p, 0, scale, o, err);
 }
 
+/* Log-likelihood (reml = 0) or restricted log-likelihood (reml = 1) of tau²
+ * up to a constant (Viechtbauer 2005, eqs. 8 and 11). */
+static double loglik(const tau2_problem *p, double tau2, int reml)
+{
+    double sw = 0, swy = 0, ll = 0, mu;
+    for (size_t i = 0; i < p->n; i++) {
+        const double w = 1 / (p->v[i] + tau2);
+        sw += w;
+        swy += w * p->y[i];
+    }
+    mu = swy / sw;
+    for (size_t i = 0; i < p->n; i++) {
+        const double s = p->v[i] + tau2, r = p->y[i] - mu;
+        ll -= 0.5 * (log(s) + r * r / s);
+    }
+    return reml ? ll - 0.5 * log(sw) : ll;
+}
+
+/* ML and REML: the (restricted) likelihood can have several maxima (e.g. a
+ * precise study far from the others gives one at 0 and one far out), and a
+ * single root search finds whichever its bracket holds. So the score is
+ * scanned on a geometric grid (ratio 4) from a sixteenth of the smallest
+ * variance, below which it is nearly linear (at most one root, caught by
+ * the first interval), up to where it is negative for good (beyond
+ * 4 (range of y)² + max v, and wherever it is still positive the grid goes
+ * on); every sign change from + to - is a local maximum, solved by the
+ * safeguarded Newton search, and the one with the highest likelihood wins
+ * (0 competes when the score is <= 0 there). */
+static int solve_likelihood(mtp__tau2_fit *fit, mtp__fdf fdf, tau2_problem *p, int reml,
+                            const mtp_options *o, mtp_error *err)
+{
+    double f_prev, d, t_prev = 0, t, vmin = INFINITY, vmax = 0, ymin = INFINITY, ymax = -INFINITY;
+    double best = 0, best_ll = -INFINITY, end;
+    unsigned int steps = 0;
+    fit->iterations = 0;
+    fit->converged = 1;
+    fit->truncated = 0;
+    fdf(0, p, &f_prev, &d);
+    if (!isfinite(f_prev))
+        return mtp__fail(err, MTP_ENUMERIC, MTP_NO_STUDY, "estimating equation not finite at tau2 = 0");
+    if (f_prev <= 0) {
+        best_ll = loglik(p, 0, reml);
+        fit->truncated = 1;
+    }
+    for (size_t i = 0; i < p->n; i++) {
+        vmin = fmin(vmin, p->v[i]);
+        vmax = fmax(vmax, p->v[i]);
+        ymin = fmin(ymin, p->y[i]);
+        ymax = fmax(ymax, p->y[i]);
+    }
+    end = 4 * (ymax - ymin) * (ymax - ymin) + vmax;
+    for (t = vmin / 16; t_prev < end || f_prev > 0; t_prev = t, t *= 4) {
+        double f;
+        if (!isfinite(t) || ++steps > 4000)
+            return mtp__fail(err, MTP_ENUMERIC, MTP_NO_STUDY,
+                             "no sign change found while scanning tau2 (last %g)", t_prev);
+        fdf(t, p, &f, &d);
+        if (!isfinite(f))
+            return mtp__fail(err, MTP_ENUMERIC, MTP_NO_STUDY, "estimating equation not finite at tau2 = %g", t);
+        if (f_prev > 0 && f <= 0) { /* a local maximum in (t_prev, t] */
+            double root = 0, ll;
+            unsigned int it = 0;
+            const int rc = mtp__solve_decreasing_newton(&root, &it, fdf, p, t_prev, t, o, err);
+            fit->iterations += it;
+            if (rc != MTP_OK)
+                return rc;
+            ll = loglik(p, root, reml);
+            if (ll > best_ll) {
+                best_ll = ll;
+                best = root;
+                fit->truncated = 0;
+            }
+        }
+        f_prev = f;
+    }
+    fit->iterations += steps;
+    fit->tau2 = best;
+    if (!isfinite(best_ll))
+        return mtp__fail(err, MTP_ENUMERIC, MTP_NO_STUDY, "the (restricted) log-likelihood is not finite");
+    return MTP_OK;
+}
+
 int mtp__tau2_estimate(mtp__tau2_fit *fit, mtp_method method, const double *y, const double *v,
                        size_t n, mtp_workspace *ws, const mtp_options *o, mtp_error *err)
 {
@@ -200,8 +286,7 @@ int mtp__tau2_estimate(mtp__tau2_fit *fit, mtp_method method, const double *y, c
     switch (method) {
     case MTP_METHOD_DL: {
         /* (Q - (n-1)) / C */
-        mtp__weighted_mean(&mu, &sw, y, v, n, 0, NULL);
-        set_closed_form(fit, (mtp__q_centred(y, v, n, mu) - df) / mtp__dl_c(v, n));
+        set_closed_form(fit, (mtp__q_fe(y, v, n) - df) / mtp__dl_c(v, n));
         return MTP_OK;
     }
     case MTP_METHOD_HE: {
@@ -215,7 +300,7 @@ int mtp__tau2_estimate(mtp__tau2_fit *fit, mtp_method method, const double *y, c
     case MTP_METHOD_HS: {
         /* (Q - n) / W */
         mtp__weighted_mean(&mu, &sw, y, v, n, 0, NULL);
-        set_closed_form(fit, (mtp__q_centred(y, v, n, mu) - (double)n) / sw);
+        set_closed_form(fit, (mtp__q_fe(y, v, n) - (double)n) / sw);
         return MTP_OK;
     }
     case MTP_METHOD_SJ: {
@@ -225,9 +310,9 @@ int mtp__tau2_estimate(mtp__tau2_fit *fit, mtp_method method, const double *y, c
         return MTP_OK;
     }
     case MTP_METHOD_ML:
-        return solve_iterative(fit, ml_fdf, &p, o, err);
+        return solve_likelihood(fit, ml_fdf, &p, 0, o, err);
     case MTP_METHOD_REML:
-        return solve_iterative(fit, reml_fdf, &p, o, err);
+        return solve_likelihood(fit, reml_fdf, &p, 1, o, err);
     case MTP_METHOD_PM:
     case MTP_METHOD_EB:
         p.target = df;
