@@ -40,7 +40,7 @@ static double now(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-static void die(const char *what)
+_Noreturn static void die(const char *what)
 {
     fprintf(stderr, "metapool_bench: %s\n", what);
     exit(1);
@@ -52,6 +52,12 @@ typedef struct {
     double *rep;     /* rep value of each analysis */
     size_t k, n;     /* effects, analyses */
 } dataset;
+
+/* External (not static) so that callgrind's --toggle-collect can name them. */
+void bench_parse(dataset *d, const char *buf, size_t len);
+int bench_fit(mtp_result *out, int *status, const dataset *d, const mtp_options *o,
+              unsigned int nthreads, mtp_error *err);
+
 
 static char *slurp(const char *path, size_t *len)
 {
