@@ -189,9 +189,12 @@ int mtp_plot_funnel(FILE *out, const mtp_effect *effects, size_t k, const mtp_re
     F.w = o.width;
     F.h = o.height;
     mtp__svg_begin(&F.svg, F.x0 + F.w + 2 * MARGIN, F.y0 + F.h + BOTTOM + MARGIN);
-    if (o.title != NULL)
+    if (o.title != NULL) { /* cut to the plot's width; the full title as a tooltip */
+        char title[512];
+        mtp__text_fit(title, sizeof title, o.title, FONT_TITLE, 1, F.w);
         mtp__svg_text(&F.svg, F.x0, MARGIN + 14, MTP__START, MTP__BOLD, FONT_TITLE, "title",
-                      o.title, NULL);
+                      title, o.title);
+    }
     if (pooled != NULL)
         funnel(&F, pooled, z);
     axes(&F, step, o.x_label != NULL ? o.x_label : default_x_label(pooled, log_scale));

@@ -1025,6 +1025,20 @@ static void test_funnel_options_and_errors(void **state)
     assert_int_equal(count(svg, ">A &amp; B<"), 1);
     assert_int_equal(count(svg, ">log &lt;HR&gt;<"), 1);
     free(svg);
+    /* a title wider than the plot is cut with an ellipsis, the full text a tooltip */
+    fo.title = "Funnel plot of a very long analysis title that cannot possibly fit above "
+               "a funnel plot of the default width of three hundred and sixty pixels";
+    svg = capture(call_funnel, &a, "funnel_long_title.svg", &rc, &err);
+    assert_int_equal(rc, MTP_OK);
+    {
+        char buf[600], want[600];
+        content(nth(svg, "<text class=\"title\"", 0), buf, sizeof buf);
+        assert_true(strlen(buf) > 10 && strlen(buf) < strlen(fo.title));
+        assert_string_equal(buf + strlen(buf) - 3, "\xE2\x80\xA6");
+        snprintf(want, sizeof want, "<title>%s</title>", fo.title);
+        assert_int_equal(count(svg, want), 1);
+    }
+    free(svg);
 
     assert_int_equal(mtp_funnel_init(NULL, MTP_FUNNEL_VERSION), MTP_EINVAL);
     assert_int_equal(mtp_funnel_init(&fo, 7), MTP_EINVAL);
