@@ -70,81 +70,7 @@ static void near(double got, double want, const char *what, size_t i)
 
 /* ------------------------------------------------------------ running */
 
-typedef struct buf {
-    char *p;
-    size_t n, cap;
-} buf;
-
-static void append(buf *b, const char *s, size_t n)
-{
-    if (b->n + n + 1 > b->cap) {
-        b->cap = (b->n + n + 1) * 2;
-        if ((b->p = realloc(b->p, b->cap)) == NULL) {
-            perror("realloc");
-            exit(2);
-        }
-    }
-    memcpy(b->p + b->n, s, n);
-    b->n += n;
-    b->p[b->n] = '\0';
-}
-
-/* Run argv in dir; collect both outputs (as tests/cli/run_case.c does). */
-static int run(char **argv, const char *dir, buf *out, buf *err)
-{
-    int po[2], pe[2], status;
-    pid_t pid;
-    struct pollfd fds[2];
-    if (pipe(po) != 0 || pipe(pe) != 0 || (pid = fork()) < 0) {
-        perror("pipe/fork");
-        exit(2);
-    }
-    if (pid == 0) {
-        const int in = open("/dev/null", O_RDONLY);
-        if (in < 0 || chdir(dir) != 0) {
-            perror(dir);
-            _exit(127);
-        }
-        dup2(in, 0);
-        dup2(po[1], 1);
-        dup2(pe[1], 2);
-        close(po[0]);
-        close(pe[0]);
-        execv(argv[0], argv);
-        perror(argv[0]);
-        _exit(127);
-    }
-    close(po[1]);
-    close(pe[1]);
-    out->n = err->n = 0;
-    append(out, "", 0);
-    append(err, "", 0);
-    fds[0].fd = po[0];
-    fds[1].fd = pe[0];
-    fds[0].events = fds[1].events = POLLIN;
-    while (fds[0].fd >= 0 || fds[1].fd >= 0) {
-        if (poll(fds, 2, -1) < 0 && errno != EINTR) {
-            perror("poll");
-            exit(2);
-        }
-        for (int i = 0; i < 2; i++)
-            if (fds[i].fd >= 0 && (fds[i].revents & (POLLIN | POLLHUP | POLLERR))) {
-                char tmp[65536];
-                const ssize_t got = read(fds[i].fd, tmp, sizeof tmp);
-                if (got > 0) {
-                    append(i ? err : out, tmp, (size_t)got);
-                } else {
-                    close(fds[i].fd);
-                    fds[i].fd = -1;
-                }
-            }
-    }
-    if (waitpid(pid, &status, 0) < 0) {
-        perror("waitpid");
-        exit(2);
-    }
-    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
+#include "run_process.h"
 
 static char *slurp(const char *path)
 {
@@ -516,12 +442,12 @@ static int ok_case(char *cli, const char *dir, const char *forest, const char *f
     int rc, log_scale;
     remove(forest);
     remove(funnel);
-    rc = run(with, dir, &o1, &e1);
+    rc = run(with, dir, NULL, &o1, &e1);
     if (rc != 0 || e1.n != 0) {
         fprintf(stderr, "FAIL: exit status %d\n%s", rc, e1.p);
         return 1;
     }
-    run(without, dir, &o2, &e2);
+    run(without, dir, NULL, &o2, &e2);
     checks++;
     if (o1.n != o2.n || memcmp(o1.p, o2.p, o1.n) != 0)
         failf("standard output differs from the run without --forest and --funnel");
@@ -570,7 +496,7 @@ static int fails_case(char *cli, const char *dir, const char *forest, const char
     int rc;
     remove(forest);
     remove(funnel);
-    rc = run(argv, dir, &out, &err);
+    rc = run(argv, dir, NULL, &out, &err);
     free(argv);
     if (rc != 1)
         failf("exit status %d, want 1", rc);
