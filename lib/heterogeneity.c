@@ -8,53 +8,26 @@
 #include <gsl/gsl_cdf.h>
 #include <math.h>
 
-typedef struct {
-    const double *y, *v;
-    size_t n;
-    double target;
-} qp_problem;
-
-/* Q_gen(tau²) - target and its derivative, -sum w² (y - mu)² (the term in
- * d mu / d tau² vanishes because sum w (y - mu) = 0). */
-static void qp_fdf(double tau2, void *params, double *f, double *df)
-{
-    const qp_problem *p = params;
-    double sw = 0, swy = 0, mu, q = 0, dq = 0;
-    for (size_t i = 0; i < p->n; i++) {
-        const double w = 1 / (p->v[i] + tau2);
-        sw += w;
-        swy += w * p->y[i];
-    }
-    mu = swy / sw;
-    for (size_t i = 0; i < p->n; i++) {
-        const double w = 1 / (p->v[i] + tau2), r = p->y[i] - mu;
-        q += w * r * r;
-        dq -= w * w * r * r;
-    }
-    *f = q - p->target;
-    *df = dq;
-}
-
 /* Solve Q_gen(tau²) = crit on [lo, inf); lo when Q_gen(lo) <= crit. */
-static int qp_bound(double *out, qp_problem *p, double lo, double hint, const mtp_options *o,
-                    mtp_error *err)
+static int qp_bound(double *out, mtp__qgen_problem *p, double lo, double hint,
+                    const mtp_options *o, mtp_error *err)
 {
     unsigned int iters;
     double f0, d0;
-    qp_fdf(lo, p, &f0, &d0);
+    mtp__q_gen_fdf(lo, p, &f0, &d0);
     if (f0 <= 0) {
         *out = lo;
         return MTP_OK;
     }
-    return mtp__solve_decreasing_newton(out, &iters, qp_fdf, p, lo, hint > lo ? hint : 2 * lo, o,
-                                        err);
+    return mtp__solve_decreasing_newton(out, &iters, mtp__q_gen_fdf, p, lo,
+                                        hint > lo ? hint : 2 * lo, o, err);
 }
 
 int mtp__tau2_qprofile(double *lower, double *upper, const double *y, const double *v, size_t n,
                        double level, mtp_workspace *ws, const mtp_options *o, mtp_error *err)
 {
     const double df = (double)n - 1, alpha = 1 - level;
-    qp_problem p = {y, v, n, 0};
+    mtp__qgen_problem p = {y, v, n, 0};
     double hint = 0;
     int rc;
     for (size_t i = 0; i < n; i++)

@@ -101,7 +101,7 @@ static int fit_tau2(mtp_result *out, mtp_workspace *ws, size_t n, const mtp_opti
         const double t = (q_override - ((double)n - 1)) / mtp__dl_c(ws->v, n);
         fit.tau2 = t < 0 ? 0 : t;
         fit.truncated = t < 0;
-    } else if ((rc = mtp__tau2_estimate(&fit, o->method, ws->y, ws->v, n, ws, o, err)) != MTP_OK) {
+    } else if ((rc = mtp__tau2_estimate(&fit, o->method, ws->y, ws->v, n, o, err)) != MTP_OK) {
         return rc;
     }
     out->tau2 = fit.tau2;

@@ -31,6 +31,11 @@ enum { MTP__Q_NORMAL_UPPER = 1, MTP__Q_T_UPPER, MTP__Q_CHISQ_UPPER, MTP__Q_CHISQ
  * ws may be NULL (no cache). */
 double mtp__quantile(mtp_workspace *ws, int kind, double p, double df);
 
+/* ---- pool.c ---- */
+/* Every estimate finite and every variance finite and > 0; the message names
+ * the first offending study. */
+int mtp__check_effects(const mtp_effect *effects, size_t k, mtp_error *err);
+
 /* ---- workspace.c ---- */
 /* Start a fit: point ws->studies at the buffer not holding the last good fit. */
 void mtp__studies_begin(mtp_workspace *w);
@@ -67,6 +72,16 @@ void mtp__weighted_mean(double *mu, double *sumw, const double *y, const double 
                         double tau2, double *w);
 /* Generalised Q: sum (y - mu)^2/(v + tau2) around the mean with those weights. */
 double mtp__q_gen(const double *y, const double *v, size_t n, double tau2);
+/* Q_gen(tau²) - target and its derivative -sum w² (y - mu)², w = 1/(v + tau²)
+ * (the term in d mu / d tau² vanishes because sum w (y - mu) = 0): the
+ * estimating equation of PM and EB and of the Q-profile CI bounds, in the
+ * form mtp__solve_decreasing_newton takes; params is an mtp__qgen_problem. */
+typedef struct mtp__qgen_problem {
+    const double *y, *v;
+    size_t n;
+    double target;
+} mtp__qgen_problem;
+void mtp__q_gen_fdf(double tau2, void *params, double *f, double *df);
 /* Q around a given centre, with weights 1/v. */
 double mtp__q_centred(const double *y, const double *v, size_t n, double centre);
 /* Cochran's Q around the inverse-variance mean, with residuals taken from the
@@ -91,12 +106,11 @@ typedef struct mtp__tau2_fit {
     int truncated; /* the estimator's value was negative (or at the boundary) and set to 0 */
 } mtp__tau2_fit;
 int mtp__tau2_estimate(mtp__tau2_fit *fit, mtp_method method, const double *y, const double *v,
-                       size_t n, mtp_workspace *ws, const mtp_options *opts, mtp_error *err);
+                       size_t n, const mtp_options *opts, mtp_error *err);
 /* Root of a function that is positive at lo and eventually negative: hi
- * (> lo) is expanded until f(hi) <= 0, then */
-/* Newton steps safeguarded by the bracket (bisection whenever a
- * step leaves it or shrinks it too slowly); fdf gives f and its derivative.
- * Converges quadratically where Brent needs several more evaluations. */
+ * (hi_start > lo) is expanded until f(hi) <= 0, then Newton steps
+ * safeguarded by the bracket (bisection whenever a step leaves it or |f|
+ * fails to halve); fdf gives f and its derivative. */
 typedef void (*mtp__fdf)(double x, void *params, double *f, double *df);
 int mtp__solve_decreasing_newton(double *root, unsigned int *iterations, mtp__fdf fdf,
                                  void *params, double lo, double hi_start,

@@ -21,6 +21,19 @@ static int check_common(const void *out, const mtp_workspace *ws, const void *da
     return MTP_OK;
 }
 
+int mtp__check_effects(const mtp_effect *effects, size_t k, mtp_error *err)
+{
+    for (size_t i = 0; i < k; i++) {
+        const double y = effects[i].yi, v = effects[i].vi;
+        if (!isfinite(y))
+            return mtp__fail(err, MTP_EDATA, i, "study %zu: estimate is not a finite number", i + 1);
+        if (!isfinite(v) || !(v > 0))
+            return mtp__fail(err, MTP_EDATA, i,
+                             "study %zu: sampling variance %g is not a finite number > 0", i + 1, v);
+    }
+    return MTP_OK;
+}
+
 static void start_result(mtp_result *r, mtp_workspace *ws, size_t k, mtp_measure measure,
                          const mtp_options *o)
 {
@@ -53,14 +66,8 @@ int mtp_pool_effects(mtp_result *out, mtp_workspace *ws, const mtp_effect *effec
     if (o->q_centre == MTP_QCENTRE_MH)
         return mtp__fail(err, MTP_EINVAL, MTP_NO_STUDY,
                          "a Q centred on the MH estimate needs 2x2 tables");
-    for (size_t i = 0; i < k; i++) {
-        const double y = effects[i].yi, v = effects[i].vi;
-        if (!isfinite(y))
-            return mtp__fail(err, MTP_EDATA, i, "study %zu: estimate is not a finite number", i + 1);
-        if (!isfinite(v) || !(v > 0))
-            return mtp__fail(err, MTP_EDATA, i,
-                             "study %zu: sampling variance %g is not a finite number > 0", i + 1, v);
-    }
+    if ((rc = mtp__check_effects(effects, k, err)) != MTP_OK)
+        return rc;
     start_result(&r, ws, k, MTP_MEASURE_GENERIC, o);
     for (size_t i = 0; i < k; i++) {
         ws->y[i] = ws->studies[i].yi = effects[i].yi;

@@ -33,6 +33,25 @@ double mtp__q_gen(const double *y, const double *v, size_t n, double tau2)
     return q;
 }
 
+void mtp__q_gen_fdf(double tau2, void *params, double *f, double *df)
+{
+    const mtp__qgen_problem *p = params;
+    double sw = 0, swy = 0, mu, q = 0, dq = 0;
+    for (size_t i = 0; i < p->n; i++) {
+        const double w = 1 / (p->v[i] + tau2);
+        sw += w;
+        swy += w * p->y[i];
+    }
+    mu = swy / sw;
+    for (size_t i = 0; i < p->n; i++) {
+        const double w = 1 / (p->v[i] + tau2), r = p->y[i] - mu;
+        q += w * r * r;
+        dq -= w * w * r * r;
+    }
+    *f = q - p->target;
+    *df = dq;
+}
+
 double mtp__q_centred(const double *y, const double *v, size_t n, double centre)
 {
     double q = 0;

@@ -15,19 +15,6 @@
 #include <stdio.h>
 #include <string.h>
 
-static int check_effects(const mtp_effect *effects, size_t k, mtp_error *err)
-{
-    for (size_t i = 0; i < k; i++) {
-        const double y = effects[i].yi, v = effects[i].vi;
-        if (!isfinite(y))
-            return mtp__fail(err, MTP_EDATA, i, "study %zu: estimate is not a finite number", i + 1);
-        if (!isfinite(v) || !(v > 0))
-            return mtp__fail(err, MTP_EDATA, i,
-                             "study %zu: sampling variance %g is not a finite number > 0", i + 1, v);
-    }
-    return MTP_OK;
-}
-
 static int check_groups(const size_t *group, size_t k, size_t ngroups, mtp_error *err)
 {
     if (ngroups == 0)
@@ -81,7 +68,7 @@ int mtp_tau2_common(double *tau2, const mtp_effect *effects, const size_t *group
         return mtp__fail(err, MTP_EINVAL, MTP_NO_STUDY, "NULL tau2, effects or group pointer");
     if ((rc = check_groups(group, k, ngroups, err)) != MTP_OK)
         return rc;
-    if ((rc = check_effects(effects, k, err)) != MTP_OK)
+    if ((rc = mtp__check_effects(effects, k, err)) != MTP_OK)
         return rc;
     for (size_t j = 0; j < ngroups; j++) {
         double q, c;
@@ -181,7 +168,7 @@ static int check_subgroup_call(const mtp_result *group_out, const mtp_workspace 
                          "%zu studies but the workspace holds %zu", k, ws->kmax);
     if ((rc = check_groups(group, k, ngroups, err)) != MTP_OK)
         return rc;
-    if ((rc = check_effects(effects, k, err)) != MTP_OK)
+    if ((rc = mtp__check_effects(effects, k, err)) != MTP_OK)
         return rc;
     for (size_t j = 0; j < ngroups; j++) {
         size_t i = 0;

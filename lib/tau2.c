@@ -14,25 +14,19 @@
 #include <float.h>
 #include <math.h>
 
-typedef struct {
-    const double *y, *v;
-    size_t n;
-    double target;
-} tau2_problem;
-
 /* Sums shared by the score functions and their derivatives, with
  * w = 1/(v + tau²), mu the weighted mean and r = y - mu. */
 typedef struct {
     double sw, sw2, sw3; /* sum w, sum w², sum w³ */
     double c;            /* sum w - sum w²/sum w, as 2 sum_{i<j} w_i w_j / sum w (mtp__dl_c) */
-    double s1, s2, s3;   /* sum w r², sum w² r², sum w³ r² */
+    double s2, s3;       /* sum w² r², sum w³ r² */
     double t;            /* sum w² r */
 } score_sums;
 
-static void get_sums(score_sums *z, const tau2_problem *p, double tau2)
+static void get_sums(score_sums *z, const mtp__qgen_problem *p, double tau2)
 {
     double swy = 0, mu, before = 0, cross = 0;
-    z->sw = z->sw2 = z->sw3 = z->s1 = z->s2 = z->s3 = z->t = 0;
+    z->sw = z->sw2 = z->sw3 = z->s2 = z->s3 = z->t = 0;
     for (size_t i = 0; i < p->n; i++) {
         const double w = 1 / (p->v[i] + tau2);
         z->sw += w;
@@ -45,7 +39,6 @@ static void get_sums(score_sums *z, const tau2_problem *p, double tau2)
         cross += w * (before / z->sw);
         before += w;
         z->sw3 += w2 * w;
-        z->s1 += w * r * r;
         z->s2 += w2 * r * r;
         z->s3 += w2 * w * r * r;
         z->t += w2 * r;
@@ -75,16 +68,6 @@ static void reml_fdf(double tau2, void *params, double *f, double *df)
     *f = z.s2 - z.c; /* sum w - sum w²/sum w, without cancellation */
     *df = -2 * z.s3 + 2 * z.t * z.t / z.sw + z.sw2 - 2 * z.sw3 / z.sw +
           (z.sw2 / z.sw) * (z.sw2 / z.sw);
-}
-
-/* Generalised Q minus its target, and derivative -sum w² r². */
-static void q_fdf(double tau2, void *params, double *f, double *df)
-{
-    const tau2_problem *p = params;
-    score_sums z;
-    get_sums(&z, p, tau2);
-    *f = z.s1 - p->target;
-    *df = -z.s2;
 }
 
 /* Safeguarded Newton (Press et al., Numerical Recipes, 3rd ed., §9.4's
@@ -172,7 +155,7 @@ static void set_closed_form(mtp__tau2_fit *fit, double value)
 
 /* Iterative estimators: root of a decreasing estimating equation on [0, inf);
  * 0 when the equation is already <= 0 at tau² = 0. */
-static int solve_iterative(mtp__tau2_fit *fit, mtp__fdf fdf, tau2_problem *p,
+static int solve_iterative(mtp__tau2_fit *fit, mtp__fdf fdf, mtp__qgen_problem *p,
                            const mtp_options *o, mtp_error *err)
 {
     double f0, d0, scale;
@@ -195,7 +178,7 @@ static int solve_iterative(mtp__tau2_fit *fit, mtp__fdf fdf, tau2_problem *p,
 
 /* Log-likelihood (reml = 0) or restricted log-likelihood (reml = 1) of tau²
  * up to a constant (Viechtbauer 2005, eqs. 8 and 11). */
-static double loglik(const tau2_problem *p, double tau2, int reml)
+static double loglik(const mtp__qgen_problem *p, double tau2, int reml)
 {
     double sw = 0, swy = 0, ll = 0, mu;
     for (size_t i = 0; i < p->n; i++) {
@@ -221,7 +204,7 @@ static double loglik(const tau2_problem *p, double tau2, int reml)
  * on); every sign change from + to - is a local maximum, solved by the
  * safeguarded Newton search, and the one with the highest likelihood wins
  * (0 competes when the score is <= 0 there). */
-static int solve_likelihood(mtp__tau2_fit *fit, mtp__fdf fdf, tau2_problem *p, int reml,
+static int solve_likelihood(mtp__tau2_fit *fit, mtp__fdf fdf, mtp__qgen_problem *p, int reml,
                             const mtp_options *o, mtp_error *err)
 {
     double f_prev, d, t_prev = 0, t, vmin = INFINITY, vmax = 0, ymin = INFINITY, ymax = -INFINITY;
@@ -276,12 +259,11 @@ static int solve_likelihood(mtp__tau2_fit *fit, mtp__fdf fdf, tau2_problem *p, i
 }
 
 int mtp__tau2_estimate(mtp__tau2_fit *fit, mtp_method method, const double *y, const double *v,
-                       size_t n, mtp_workspace *ws, const mtp_options *o, mtp_error *err)
+                       size_t n, const mtp_options *o, mtp_error *err)
 {
-    tau2_problem p = {y, v, n, 0};
+    mtp__qgen_problem p = {y, v, n, 0};
     const double df = (double)n - 1;
     double mu, sw;
-    (void)ws; /* the root search needs no scratch memory */
 
     switch (method) {
     case MTP_METHOD_DL: {
@@ -316,7 +298,7 @@ int mtp__tau2_estimate(mtp__tau2_fit *fit, mtp_method method, const double *y, c
     case MTP_METHOD_PM:
     case MTP_METHOD_EB:
         p.target = df;
-        return solve_iterative(fit, q_fdf, &p, o, err);
+        return solve_iterative(fit, mtp__q_gen_fdf, &p, o, err);
     default:
         return mtp__fail(err, MTP_EINVAL, MTP_NO_STUDY, "%s does not estimate tau2",
                          mtp_method_name(method));
