@@ -9,9 +9,7 @@
 #include "internal.h"
 
 #include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
 #if !defined(MTP_NO_THREADS) && (defined(__unix__) || defined(__APPLE__)) && \
     !defined(__STDC_NO_ATOMICS__)
@@ -48,22 +46,6 @@ typedef struct {
 } batch_worker;
 
 /* Prepend "analysis <number>: " to err->message, truncating the end. */
-static void prefix_message(mtp_error *err, size_t number)
-{
-    char prefix[48];
-    const size_t cap = sizeof err->message;
-    size_t plen = (size_t)snprintf(prefix, sizeof prefix, "analysis %zu: ", number);
-    size_t mlen = strlen(err->message);
-    if (plen >= cap)
-        plen = cap - 1;
-    if (mlen > cap - 1 - plen)
-        mlen = cap - 1 - plen;
-    memmove(err->message + plen, err->message, mlen);
-    memcpy(err->message, prefix, plen);
-    err->message[plen + mlen] = '\0';
-}
-
-/* Fit analyses [begin, end) with the worker's workspace. */
 static void fit_range(batch_worker *wk, size_t begin, size_t end)
 {
     const batch_job *job = wk->job;
@@ -88,7 +70,7 @@ static void fit_range(batch_worker *wk, size_t begin, size_t end)
             wk->err = e;
             wk->err.study = e.study == MTP_NO_STUDY ? MTP_NO_STUDY : off + e.study;
             /* "analysis 17: study 3: ..." (1-based, as the core's messages) */
-            prefix_message(&wk->err, j + 1);
+            mtp__prefix_message(&wk->err, "analysis", j + 1);
         }
     }
 }
@@ -126,12 +108,8 @@ int mtp_pool_batch(mtp_result *out, int *status, const mtp_effect *effects, cons
     if ((rc = mtp__check_options(o, err)) != MTP_OK)
         return rc;
     /* what would make every analysis fail is a bad call */
-    if (o->method == MTP_METHOD_MH || o->method == MTP_METHOD_PETO)
-        return mtp__fail(err, MTP_EINVAL, MTP_NO_STUDY, "%s pooling needs 2x2 tables",
-                         mtp_method_name(o->method));
-    if (o->q_centre == MTP_QCENTRE_MH)
-        return mtp__fail(err, MTP_EINVAL, MTP_NO_STUDY,
-                         "a Q centred on the MH estimate needs 2x2 tables");
+    if ((rc = mtp__check_generic_method(o, "", err)) != MTP_OK)
+        return rc;
     for (size_t j = 0; j < n; j++) {
         if (offsets[j + 1] < offsets[j])
             return mtp__fail(err, MTP_EINVAL, MTP_NO_STUDY,

@@ -60,12 +60,8 @@ int mtp_pool_effects(mtp_result *out, mtp_workspace *ws, const mtp_effect *effec
     const mtp_options *o = mtp__options_or_default(opts, &tmp);
     if ((rc = check_common(out, ws, effects, k, o, err)) != MTP_OK)
         return rc;
-    if (o->method == MTP_METHOD_MH || o->method == MTP_METHOD_PETO)
-        return mtp__fail(err, MTP_EINVAL, MTP_NO_STUDY,
-                         "%s pooling needs 2x2 tables (use mtp_pool_2x2)", mtp_method_name(o->method));
-    if (o->q_centre == MTP_QCENTRE_MH)
-        return mtp__fail(err, MTP_EINVAL, MTP_NO_STUDY,
-                         "a Q centred on the MH estimate needs 2x2 tables");
+    if ((rc = mtp__check_generic_method(o, " (use mtp_pool_2x2)", err)) != MTP_OK)
+        return rc;
     if ((rc = mtp__check_effects(effects, k, err)) != MTP_OK)
         return rc;
     start_result(&r, ws, k, MTP_MEASURE_GENERIC, o);

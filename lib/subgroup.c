@@ -12,8 +12,6 @@
 
 #include <gsl/gsl_cdf.h>
 #include <math.h>
-#include <stdio.h>
-#include <string.h>
 
 static int check_groups(const size_t *group, size_t k, size_t ngroups, mtp_error *err)
 {
@@ -144,13 +142,9 @@ static int check_subgroup_call(const mtp_result *group_out, const mtp_workspace 
                          "NULL results, workspace, effects or group pointer");
     if ((rc = mtp__check_options(o, err)) != MTP_OK)
         return rc;
-    if (o->method == MTP_METHOD_MH || o->method == MTP_METHOD_PETO)
-        return mtp__fail(err, MTP_EINVAL, MTP_NO_STUDY,
-                         "%s pooling needs 2x2 tables: fit each subgroup with mtp_pool_2x2 and "
-                         "use mtp_subgroup_test", mtp_method_name(o->method));
-    if (o->q_centre == MTP_QCENTRE_MH)
-        return mtp__fail(err, MTP_EINVAL, MTP_NO_STUDY,
-                         "a Q centred on the MH estimate needs 2x2 tables");
+    if ((rc = mtp__check_generic_method(
+             o, ": fit each subgroup with mtp_pool_2x2 and use mtp_subgroup_test", err)) != MTP_OK)
+        return rc;
     if (mode != MTP_SUBGROUP_SEPARATE && mode != MTP_SUBGROUP_COMMON)
         return mtp__fail(err, MTP_EINVAL, MTP_NO_STUDY, "unknown subgroup tau2 mode %d", (int)mode);
     if (mode == MTP_SUBGROUP_COMMON && o->method != MTP_METHOD_DL)
@@ -180,22 +174,11 @@ static int check_subgroup_call(const mtp_result *group_out, const mtp_workspace 
     return MTP_OK;
 }
 
-/* Prepend "subgroup <j>: " to the message of a failed subgroup fit,
- * cutting the end of the message if it no longer fits. */
+/* The failed subgroup fit's status, its message prefixed "subgroup <j>: ". */
 static int subgroup_fail(mtp_error *err, int rc, size_t j)
 {
-    if (err != NULL) {
-        char prefix[48];
-        const size_t cap = sizeof err->message;
-        const int len = snprintf(prefix, sizeof prefix, "subgroup %zu: ", j + 1);
-        const size_t plen = len < 0 ? 0 : (size_t)len;
-        size_t mlen = strlen(err->message);
-        if (mlen > cap - 1 - plen)
-            mlen = cap - 1 - plen;
-        memmove(err->message + plen, err->message, mlen);
-        memcpy(err->message, prefix, plen);
-        err->message[plen + mlen] = '\0';
-    }
+    if (err != NULL)
+        mtp__prefix_message(err, "subgroup", j + 1);
     return rc;
 }
 
