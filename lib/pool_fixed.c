@@ -36,13 +36,8 @@ double mtp__q_gen(const double *y, const double *v, size_t n, double tau2)
 void mtp__q_gen_fdf(double tau2, void *params, double *f, double *df)
 {
     const mtp__qgen_problem *p = params;
-    double sw = 0, swy = 0, mu, q = 0, dq = 0;
-    for (size_t i = 0; i < p->n; i++) {
-        const double w = 1 / (p->v[i] + tau2);
-        sw += w;
-        swy += w * p->y[i];
-    }
-    mu = swy / sw;
+    double sw, mu, q = 0, dq = 0;
+    mtp__weighted_mean(&mu, &sw, p->y, p->v, p->n, tau2, NULL);
     for (size_t i = 0; i < p->n; i++) {
         const double w = 1 / (p->v[i] + tau2), r = p->y[i] - mu;
         q += w * r * r;

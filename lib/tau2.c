@@ -25,14 +25,9 @@ typedef struct {
 
 static void get_sums(score_sums *z, const mtp__qgen_problem *p, double tau2)
 {
-    double swy = 0, mu, before = 0, cross = 0;
-    z->sw = z->sw2 = z->sw3 = z->s2 = z->s3 = z->t = 0;
-    for (size_t i = 0; i < p->n; i++) {
-        const double w = 1 / (p->v[i] + tau2);
-        z->sw += w;
-        swy += w * p->y[i];
-    }
-    mu = swy / z->sw;
+    double mu, before = 0, cross = 0;
+    z->sw2 = z->sw3 = z->s2 = z->s3 = z->t = 0;
+    mtp__weighted_mean(&mu, &z->sw, p->y, p->v, p->n, tau2, NULL);
     for (size_t i = 0; i < p->n; i++) {
         const double w = 1 / (p->v[i] + tau2), r = p->y[i] - mu, w2 = w * w;
         z->sw2 += w2;
@@ -180,13 +175,8 @@ static int solve_iterative(mtp__tau2_fit *fit, mtp__fdf fdf, mtp__qgen_problem *
  * up to a constant (Viechtbauer 2005, eqs. 8 and 11). */
 static double loglik(const mtp__qgen_problem *p, double tau2, int reml)
 {
-    double sw = 0, swy = 0, ll = 0, mu;
-    for (size_t i = 0; i < p->n; i++) {
-        const double w = 1 / (p->v[i] + tau2);
-        sw += w;
-        swy += w * p->y[i];
-    }
-    mu = swy / sw;
+    double sw, ll = 0, mu;
+    mtp__weighted_mean(&mu, &sw, p->y, p->v, p->n, tau2, NULL);
     for (size_t i = 0; i < p->n; i++) {
         const double s = p->v[i] + tau2, r = p->y[i] - mu;
         ll -= 0.5 * (log(s) + r * r / s);
