@@ -45,6 +45,25 @@ static int is_nonfinite_word(const char *s, size_t len)
 
 /* The C library's correctly rounded conversion, for the cases the fast
  * paths leave. The span is copied so that strtod() sees exactly it. */
+/* The digits of an exponent after its 'e' or 'E', with an optional sign,
+ * added to *exp10 (magnitudes past 1e8 saturate: the result is then 0 or
+ * infinite anyway). Returns the first character after them, or NULL when no
+ * digit follows. */
+static inline const char *exponent(const char *p, const char *end, long long *exp10)
+{
+    long long e = 0;
+    int negative = 0;
+    if (p < end && (*p == '+' || *p == '-'))
+        negative = *p++ == '-';
+    if (p == end || !is_digit(*p))
+        return NULL;
+    for (; p < end && is_digit(*p); p++)
+        if (e < 100000000)
+            e = e * 10 + (*p - '0');
+    *exp10 += negative ? -e : e;
+    return p;
+}
+
 static int slow_path(const char *s, size_t len, double *out)
 {
     char small[128];
@@ -180,19 +199,8 @@ static int parse_general(const char *s, size_t len, double *out)
     }
     if (ndigits == 0)
         return is_nonfinite_word(s, len) ? MTPCLI_NUM_NONFINITE : MTPCLI_NUM_SYNTAX;
-    if (p < end && (*p == 'e' || *p == 'E')) {
-        long long e = 0;
-        int eneg = 0;
-        p++;
-        if (p < end && (*p == '+' || *p == '-'))
-            eneg = *p++ == '-';
-        if (p == end || !is_digit(*p))
-            return MTPCLI_NUM_SYNTAX;
-        for (; p < end && is_digit(*p); p++)
-            if (e < 100000000)
-                e = e * 10 + (*p - '0');
-        exp10 += eneg ? -e : e;
-    }
+    if (p < end && (*p == 'e' || *p == 'E') && (p = exponent(p + 1, end, &exp10)) == NULL)
+        return MTPCLI_NUM_SYNTAX;
     if (p != end)
         return MTPCLI_NUM_SYNTAX;
 
@@ -287,20 +295,7 @@ int mtpcli_parse_double(const char *s, size_t len, double *out)
     }
     if (!any || (p < end && *p != 'e' && *p != 'E'))
         return parse_general(s, len, out); /* not a number, or "inf"/"nan": named there */
-    if (p < end) { /* exponent */
-        long long e = 0;
-        int eneg = 0;
-        p++;
-        if (p < end && (*p == '+' || *p == '-'))
-            eneg = *p++ == '-';
-        if (p == end || !is_digit(*p))
-            return MTPCLI_NUM_SYNTAX;
-        for (; p < end && is_digit(*p); p++)
-            if (e < 100000000)
-                e = e * 10 + (*p - '0');
-        if (p != end)
-            return MTPCLI_NUM_SYNTAX;
-        exp10 += eneg ? -e : e;
-    }
+    if (p < end && ((p = exponent(p + 1, end, &exp10)) == NULL || p != end))
+        return MTPCLI_NUM_SYNTAX;
     return finish(w, exp10, negative, s, len, out);
 }
