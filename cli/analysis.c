@@ -427,7 +427,7 @@ static int scratch_alloc(scratch *w, size_t kmax, size_t nglobal)
 {
     const size_t ng = nglobal ? nglobal : 1;
     memset(w, 0, sizeof *w);
-    w->ws = mtp_workspace_alloc(kmax);
+    w->ws = mtp_workspace_alloc(kmax, 1);
     w->tables = malloc(kmax * sizeof *w->tables);
     w->effects = malloc(kmax * sizeof *w->effects);
     w->pos = malloc(kmax * sizeof *w->pos);

@@ -20,7 +20,7 @@ int main(void)
                                   MTP_METHOD_SJ, MTP_METHOD_ML, MTP_METHOD_REML, MTP_METHOD_PM,
                                   MTP_METHOD_EB};
     const size_t k = sizeof trials / sizeof trials[0];
-    mtp_workspace *w = mtp_workspace_alloc(k);
+    mtp_workspace *w = mtp_workspace_alloc(k, 1);
     if (w == NULL)
         return 1;
     printf("%-5s %8s %8s  %-17s %-17s %5s\n", "tau2", "estimate", "RR", "95% CI (z)",

@@ -19,7 +19,7 @@ int main(void)
     };
     const size_t k = sizeof trials / sizeof trials[0];
     mtp_options opts = MTP_OPTIONS_INIT; /* RR, REML, z test, PI with k-2 df */
-    mtp_workspace *w = mtp_workspace_alloc(k);
+    mtp_workspace *w = mtp_workspace_alloc(k, 1);
     mtp_result res;
     mtp_error err;
 

@@ -14,7 +14,7 @@ int main(void)
     const size_t k = sizeof published / sizeof published[0];
     mtp_effect effects[3];
     mtp_options opts = MTP_OPTIONS_INIT;
-    mtp_workspace *w = mtp_workspace_alloc(k);
+    mtp_workspace *w = mtp_workspace_alloc(k, 1);
     mtp_result res;
     mtp_error err;
     int rc = w == NULL ? MTP_ENOMEM : MTP_OK;

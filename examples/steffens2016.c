@@ -168,7 +168,7 @@ static int load(review *rv, const char *path)
 static int pool(mtp_result *res, const review *rv, mtp_subgroup_tau2 mode, mtp_method method)
 {
     mtp_options opts = MTP_OPTIONS_INIT;
-    mtp_workspace *w = mtp_workspace_alloc((size_t)rv->n);
+    mtp_workspace *w = mtp_workspace_alloc((size_t)rv->n, 1);
     mtp_error err;
     int rc;
     opts.method = method;

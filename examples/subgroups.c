@@ -26,7 +26,7 @@ int main(void)
     const mtp_subgroup_tau2 modes[] = {MTP_SUBGROUP_SEPARATE, MTP_SUBGROUP_COMMON};
     mtp_effect effects[K];
     mtp_options opts = MTP_OPTIONS_INIT;
-    mtp_workspace *w = mtp_workspace_alloc(K);
+    mtp_workspace *w = mtp_workspace_alloc(K, 1);
     mtp_error err;
     if (w == NULL)
         return 1;

@@ -63,11 +63,16 @@ typedef enum mtp_status {
     MTP_EBADLEN = -5,  /**< workspace allocated for fewer studies than supplied */
     MTP_ENOMEM = -6,   /**< out of memory */
     MTP_ENUMERIC = -7, /**< numerical breakdown (overflow, non-finite intermediate) */
-    MTP_EIO = -8       /**< an output stream reported a write error */
+    MTP_EIO = -8,      /**< an output stream reported a write error */
+    MTP_ERANK = -9     /**< the moderator matrix is rank deficient (a column is a linear
+                            combination of the others, or constant beside the intercept) */
 } mtp_status;
 
-/** "No particular study" value of mtp_error::study. */
+/** "No particular study" value of mtp_error::study (and of mtp_error::column,
+ *  mtp_error::group, mtp_error::analysis: "none"). */
 #define MTP_NO_STUDY ((size_t)-1)
+/** "None" value of the location fields of ::mtp_error other than the study. */
+#define MTP_NO_INDEX ((size_t)-1)
 
 /**
  * @brief Error detail, filled by a failing call when the caller passes one.
@@ -76,6 +81,9 @@ typedef enum mtp_status {
 typedef struct mtp_error {
     int code;          /**< the ::mtp_status returned */
     size_t study;      /**< 0-based index of the offending study, or ::MTP_NO_STUDY */
+    size_t column;     /**< 0-based moderator column at fault, or ::MTP_NO_INDEX */
+    size_t group;      /**< 0-based subgroup of a subgroup analysis, or ::MTP_NO_INDEX */
+    size_t analysis;   /**< 0-based analysis of a batch, or ::MTP_NO_INDEX */
     char message[200]; /**< NUL-terminated English message naming the problem */
 } mtp_error;
 
@@ -136,8 +144,9 @@ typedef enum mtp_test {
 
 /** Distribution of the prediction interval mu ± crit * sqrt(tau² + SE²). */
 typedef enum mtp_pi {
-    MTP_PI_T_K2 = 0,  /**< t with k-2 df (Higgins, Thompson & Spiegelhalter 2009; metafor predtype="Riley") */
-    MTP_PI_T_K1 = 1,  /**< t with k-1 df (meta >= 8.0; metafor's default with test="knha") */
+    MTP_PI_T_K2 = 0,  /**< t with k-2 df (k - p - 1 with p coefficients) (Higgins, Thompson &
+                           Spiegelhalter 2009; metafor predtype="Riley") */
+    MTP_PI_T_K1 = 1,  /**< t with k-1 df (k - p) (meta >= 8.0; metafor's default with test="knha") */
     MTP_PI_NORMAL = 2 /**< standard normal (metafor's default with test="z") */
 } mtp_pi;
 
@@ -322,19 +331,380 @@ typedef struct mtp_result {
 /** @} */
 
 /* ------------------------------------------------------------------------ */
+/** @name Descriptors: names, labels and properties of every choice
+ *
+ * One table per family, in the library: the command line's option values and
+ * the JSON names come from here and nowhere else. `_get` returns NULL for an
+ * unknown value; `_parse` matches a name case-insensitively and returns
+ * ::MTP_OK or ::MTP_EINVAL. The identifiers of a family are 0 .. count-1, so
+ * `for (i = 0; (d = mtp_tau2_get(i)) != NULL; i++)` lists them. */
+/** @{ */
+
+/** Properties of an effect measure (mtp_measure_info::flags). */
+enum mtp_measure_flag {
+    MTP_MEASURE_LOG_SCALE = 1u, /**< analysed as a natural logarithm (a ratio): reported exponentiated */
+    MTP_MEASURE_FROM_2X2 = 2u   /**< computed from 2x2 tables */
+};
+
+/** @brief An effect measure's descriptor. */
+typedef struct mtp_measure_info {
+    int id;               /**< its ::mtp_measure value */
+    const char *name;     /**< short name, as the command line takes it ("RR") */
+    const char *label;    /**< what it is, for reports and axis titles ("Risk ratio") */
+    const char *heading;  /**< column heading of a forest plot ("RR", "Peto OR") */
+    unsigned int flags;   /**< ::mtp_measure_flag bits */
+} mtp_measure_info;
+
+/** Properties of a tau² method (mtp_tau2_info::flags). */
+enum mtp_tau2_flag {
+    MTP_TAU2_RANDOM = 1u,     /**< a random-effects model (tau² estimated or given) */
+    MTP_TAU2_ESTIMATED = 2u,  /**< tau² is estimated from the data (its Q-profile CI is defined) */
+    MTP_TAU2_ITERATIVE = 4u,  /**< the estimate is the root of an estimating equation */
+    MTP_TAU2_LIKELIHOOD = 8u  /**< maximum likelihood (ML, REML): fit statistics are defined */
+};
+
+/**
+ * How the between-study variance tau² of a model is obtained. Zero, the
+ * default, is REML. Formulas for p moderators (Viechtbauer 2005; metafor
+ * 3.8.1 rma.uni), with P = W - W X (X'WX)^-1 X'W: docs/methods.md.
+ */
+typedef enum mtp_tau2_method {
+    MTP_TAU2_REML = 0, /**< restricted maximum likelihood (Viechtbauer 2005) */
+    MTP_TAU2_ML = 1,   /**< maximum likelihood */
+    MTP_TAU2_DL = 2,   /**< DerSimonian & Laird (1986): (QE - (k - p)) / tr P, W = 1/v */
+    MTP_TAU2_HE = 3,   /**< Hedges (1983), unweighted method of moments */
+    MTP_TAU2_HS = 4,   /**< Hunter & Schmidt (2004) */
+    MTP_TAU2_SJ = 5,   /**< Sidik & Jonkman (2005) */
+    MTP_TAU2_PM = 6,   /**< Paule & Mandel (1982): y'P(tau²)y = k - p */
+    MTP_TAU2_EB = 7,   /**< empirical Bayes (Morris 1983); same estimating equation as PM */
+    MTP_TAU2_FE = 8,   /**< none: the fixed (common) effect model, tau² = 0 */
+    MTP_TAU2_FIXED = 9 /**< tau² given: mtp_model_options::tau2_value */
+} mtp_tau2_method;
+
+/** @brief A tau² method's descriptor. */
+typedef struct mtp_tau2_info {
+    int id;              /**< its ::mtp_tau2_method value */
+    const char *name;    /**< as metafor's method= ("REML", "FE", "FIXED") */
+    const char *label;   /**< e.g. "restricted maximum likelihood" */
+    unsigned int flags;  /**< ::mtp_tau2_flag bits */
+} mtp_tau2_info;
+
+/** @brief Descriptor of a test (::mtp_test) or a prediction-interval kind (::mtp_pi). */
+typedef struct mtp_choice_info {
+    int id;              /**< its enum value */
+    const char *name;    /**< short name ("z", "knha"; "t_k2", "t_k1", "normal") */
+    const char *label;   /**< what it is */
+} mtp_choice_info;
+
+/**
+ * @brief Descriptor of a measure.
+ * @param measure an ::mtp_measure value
+ * @return a static descriptor, or NULL if @p measure is unknown
+ */
+MTP_API const mtp_measure_info *mtp_measure_get(int measure);
+/**
+ * @brief Measure by name ("RR", "or", "GEN", ...; case-insensitive).
+ * @param[out] measure the measure
+ * @param name         its name
+ * @return ::MTP_OK, or ::MTP_EINVAL for NULL arguments or an unknown name
+ */
+MTP_API int mtp_measure_parse(mtp_measure *measure, const char *name);
+/**
+ * @brief Descriptor of a tau² method.
+ * @param method an ::mtp_tau2_method value
+ * @return a static descriptor, or NULL if @p method is unknown
+ */
+MTP_API const mtp_tau2_info *mtp_tau2_get(int method);
+/**
+ * @brief tau² method by name ("REML", "dl", "FE", "FIXED"; case-insensitive).
+ * @param[out] method the method
+ * @param name        its name
+ * @return ::MTP_OK, or ::MTP_EINVAL for NULL arguments or an unknown name
+ */
+MTP_API int mtp_tau2_parse(mtp_tau2_method *method, const char *name);
+/**
+ * @brief Descriptor of a test.
+ * @param test an ::mtp_test value
+ * @return a static descriptor, or NULL if @p test is unknown
+ */
+MTP_API const mtp_choice_info *mtp_test_get(int test);
+/**
+ * @brief Test by name ("z", "knha").
+ * @param[out] test the test
+ * @param name      its name
+ * @return ::MTP_OK, or ::MTP_EINVAL
+ */
+MTP_API int mtp_test_parse(mtp_test *test, const char *name);
+/**
+ * @brief Descriptor of a prediction-interval kind.
+ * @param pi an ::mtp_pi value
+ * @return a static descriptor, or NULL if @p pi is unknown
+ */
+MTP_API const mtp_choice_info *mtp_pi_get(int pi);
+/**
+ * @brief Prediction-interval kind by name ("t_k2", "t_k1", "normal").
+ * @param[out] pi the kind
+ * @param name    its name
+ * @return ::MTP_OK, or ::MTP_EINVAL
+ */
+MTP_API int mtp_pi_parse(mtp_pi *pi, const char *name);
+/** @} */
+
+/* ------------------------------------------------------------------------ */
+/** @name Models: one fit over a data view (meta-regression)
+ *
+ * The mixed-effects meta-regression y = X beta + u + e, u ~ N(0, tau² I),
+ * e ~ N(0, diag(v)) (metafor's rma.uni with mods); the intercept-only model
+ * (random or fixed effect) is the case X = 1. One call, mtp_fit(), fits it on
+ * a borrowed ::mtp_data view and writes what the caller asks for through an
+ * ::mtp_fit_out: a summary, the coefficients, their covariance matrix, and
+ * per-study arrays. Every other analysis of the library is a loop or a call
+ * over this fit. */
+/** @{ */
+
+/** Opaque scratch space for fits of up to a fixed number of studies and moderators
+ *  (mtp_workspace_alloc()). */
+typedef struct mtp_workspace mtp_workspace;
+
+/** The data of one model, borrowed: the library reads it during the call only. */
+typedef struct mtp_data {
+    mtp_measure measure;  /**< the scale of yi (names the result; ::MTP_MEASURE_GENERIC for any) */
+    size_t k;             /**< number of studies (rows) */
+    const double *yi;     /**< k estimates (log scale for ratios) */
+    const double *vi;     /**< k sampling variances, each finite and > 0 */
+    const double *x;      /**< k x p moderator matrix, row-major (x[i * p + j]), including an
+                               intercept column of ones when the model has one; NULL: the
+                               intercept-only model (p is then ignored) */
+    size_t p;             /**< columns of @p x */
+    const unsigned char *keep; /**< k flags, nonzero = study in the fit; NULL: all. Left-out
+                               studies are not read (they may hold NaN) and get NaN outputs
+                               and ::MTP_STUDY_EXCLUDED */
+    const double *weights;/**< k user weights > 0 for the coefficients (metafor rma(weights=)):
+                               beta = (X'AX)^-1 X'Ay, Var = (X'AX)^-1 X'A M A X (X'AX)^-1,
+                               M = diag(v + tau²); NULL: the inverse-variance weights */
+} mtp_data;
+
+/** Switches of a fit (mtp_model_options::flags); 0 is the default. */
+enum mtp_model_flag {
+    MTP_FIT_NO_TAU2_CI = 1u, /**< skip the Q-profile CI of tau² (and of I², H²) */
+    MTP_FIT_TAU2_PL = 2u,    /**< also the profile-likelihood CI of tau² (ML and REML;
+                                  metafor confint(type = "PL")) */
+    MTP_FIT_NO_R2 = 4u       /**< skip the pseudo-R², which costs a second, intercept-only fit */
+};
+
+/**
+ * @brief Everything that chooses a model; zero in any field means its
+ * default, so `mtp_model_options o = MTP_MODEL_OPTIONS_INIT;` is REML with
+ * z tests at 95%.
+ */
+typedef struct mtp_model_options {
+    unsigned int version;    /**< ::MTP_MODEL_OPTIONS_VERSION */
+    mtp_tau2_method tau2;    /**< default REML */
+    double tau2_value;       /**< tau² with ::MTP_TAU2_FIXED (finite, >= 0) */
+    mtp_test test;           /**< default z; knha: t(k - p) with s² (X'WX)^-1, QM an F(m, k - p) */
+    mtp_pi pi;               /**< prediction interval; default t with k - p - 1 df */
+    double level;            /**< confidence level in (0, 1); 0: 0.95 */
+    mtp_i2_def i2;           /**< I² and H² definition; default as metafor */
+    unsigned int flags;      /**< ::mtp_model_flag bits */
+    double tol;              /**< relative tolerance of root searches; 0: 1e-12 */
+    unsigned int max_iter;   /**< iteration cap of root searches; 0: 1000 */
+    const size_t *btt;       /**< 0-based coefficients of the omnibus test QM (metafor's btt,
+                                  1-based there); NULL: all but the intercept (all when the
+                                  model has none) */
+    size_t nbtt;             /**< length of @p btt */
+} mtp_model_options;
+
+/** Version of ::mtp_model_options described by this header. */
+#define MTP_MODEL_OPTIONS_VERSION 1
+/** Static initialiser: every field but the version 0 (the defaults). */
+#ifdef __cplusplus
+#define MTP_MODEL_OPTIONS_INIT { MTP_MODEL_OPTIONS_VERSION }
+#else
+#define MTP_MODEL_OPTIONS_INIT { .version = MTP_MODEL_OPTIONS_VERSION }
+#endif
+
+/** @brief A coefficient with its test and confidence interval. */
+typedef struct mtp_coef {
+    double estimate; /**< beta_j */
+    double se;       /**< its standard error */
+    double stat;     /**< z or t statistic */
+    double df;       /**< df of the t test (k - p under knha); NaN for z */
+    double p;        /**< two-sided p-value */
+    double ci_lower; /**< lower confidence limit */
+    double ci_upper; /**< upper confidence limit */
+} mtp_coef;
+
+/**
+ * @brief Everything a fit reports as single numbers. Ratio measures are on
+ * the log scale. Values not defined for the model are NaN.
+ */
+typedef struct mtp_summary {
+    mtp_measure measure;       /**< the data's measure */
+    mtp_tau2_method tau2_method; /**< the tau² method used */
+    mtp_test test;             /**< the test used (z if knha fell back, see notes) */
+    double level;              /**< confidence level */
+    size_t k;                  /**< studies in the view */
+    size_t k_used;             /**< studies in the fit (kept by the mask) */
+    size_t p;                  /**< coefficients */
+    int intercept;             /**< 1 if a column of X is the intercept (all ones) */
+    mtp_coef mu;               /**< the first coefficient: the pooled estimate of an
+                                    intercept-only model */
+    double pi_lower;           /**< prediction interval of an intercept-only random-effects model */
+    double pi_upper;           /**< upper prediction limit */
+    double pi_df;              /**< its t df; NaN for normal */
+    double tau2;               /**< (residual) between-study variance; 0 for fixed effect */
+    double tau;                /**< sqrt(tau2) */
+    double tau2_se;            /**< standard error of tau² (metafor se.tau2); NaN if fixed */
+    double tau2_ci_lower;      /**< Q-profile confidence limits (Viechtbauer 2007) */
+    double tau2_ci_upper;      /**< upper Q-profile limit */
+    double tau2_pl_lower;      /**< profile-likelihood limits (::MTP_FIT_TAU2_PL) */
+    double tau2_pl_upper;      /**< upper profile-likelihood limit */
+    double qe;                 /**< Q for (residual) heterogeneity, y'P y with W = 1/v
+                                    (Cochran's Q when intercept-only) */
+    double qe_df;              /**< k_used - p */
+    double qe_p;               /**< its chi-square p-value */
+    double qm;                 /**< omnibus test of the coefficients in btt: chi-square
+                                    (z) or F (knha) statistic */
+    double qm_df;              /**< numerator df (coefficients tested) */
+    double qm_df2;             /**< denominator df, k_used - p under knha; NaN under z */
+    double qm_p;               /**< its p-value */
+    double i2;                 /**< (residual) I², percent */
+    double i2_ci_lower;        /**< I² at tau2_ci_lower (tau²-based I² only) */
+    double i2_ci_upper;        /**< I² at tau2_ci_upper */
+    double h2;                 /**< (residual) H² */
+    double h2_ci_lower;        /**< H² at tau2_ci_lower */
+    double h2_ci_upper;        /**< H² at tau2_ci_upper */
+    double vtypical;           /**< typical within-study variance (k - p) / tr P, W = 1/v */
+    double r2;                 /**< pseudo-R², percent (Raudenbush 2009, metafor); NaN without
+                                    intercept or moderators */
+    double loglik;             /**< log-likelihood (REML's restricted one for REML) */
+    double deviance;           /**< deviance (metafor fitstats) */
+    double aic;                /**< AIC */
+    double bic;                /**< BIC */
+    double aicc;               /**< AICc */
+    unsigned int iterations;   /**< evaluations of the tau² estimating equation */
+    int converged;             /**< 1 if the tau² estimator converged */
+    unsigned int notes;        /**< ::mtp_note bits */
+} mtp_summary;
+
+/** More study flags (mtp_fit_out::flags, with ::mtp_study_flag). */
+enum mtp_study_flag_fit {
+    MTP_STUDY_EXCLUDED = 16u   /**< left out by mtp_data::keep */
+};
+
+/**
+ * @brief Where a fit writes. Every pointer may be NULL (not wanted). Arrays
+ * of k are in the order of the data view; a study left out by the keep mask
+ * gets NaN (and ::MTP_STUDY_EXCLUDED). A later version adds pointers at the
+ * end only, so a caller compiled against this one keeps working.
+ */
+typedef struct mtp_fit_out {
+    unsigned int version;  /**< ::MTP_FIT_OUT_VERSION */
+    mtp_summary *summary;  /**< one summary */
+    mtp_coef *coef;        /**< p coefficients, in the columns' order */
+    double *vcov;          /**< p x p covariance matrix of the coefficients, row-major */
+    double *weight;        /**< k weights in percent of their total */
+    double *ci_lower;      /**< k study CIs yi -/+ z sqrt(vi) at the model's level */
+    double *ci_upper;      /**< upper study confidence limits */
+    double *fitted;        /**< k fitted values x_i' beta */
+    double *resid;         /**< k residuals yi - x_i' beta */
+    double *hat;           /**< k hat values, diag of X (X'WX)^-1 X'W (metafor hatvalues) */
+    double *blup;          /**< k best linear unbiased predictions of the true effects
+                                (metafor blup); random-effects models only */
+    double *blup_se;       /**< their standard errors */
+    double *blup_lower;    /**< k lower prediction limits blup -/+ crit blup_se (crit: normal,
+                                or t(k - p) under knha) */
+    double *blup_upper;    /**< upper limits */
+    double *ranef;         /**< k predicted random effects u_i (metafor ranef) */
+    double *ranef_se;      /**< their standard errors */
+    double *ranef_lower;   /**< k lower prediction limits of the random effects */
+    double *ranef_upper;   /**< upper limits */
+    unsigned int *flags;   /**< k ::mtp_study_flag bits */
+} mtp_fit_out;
+
+/** Version of ::mtp_fit_out described by this header. */
+#define MTP_FIT_OUT_VERSION 1
+/** Static initialiser: the version, every pointer NULL. */
+#ifdef __cplusplus
+#define MTP_FIT_OUT_INIT { MTP_FIT_OUT_VERSION }
+#else
+#define MTP_FIT_OUT_INIT { .version = MTP_FIT_OUT_VERSION }
+#endif
+
+/**
+ * @brief Fit the (meta-regression) model to a data view.
+ *
+ * Weights w_i = 1/(v_i + tau²); beta = (X'WX)^-1 X'Wy, Var(beta) = (X'WX)^-1
+ * (times s² = y'Py/(k - p) under knha, Knapp & Hartung 2003), with tau²
+ * from the chosen estimator generalised through P = W - WX(X'WX)^-1X'W as
+ * in metafor's rma.uni (Viechtbauer 2005; formulas in docs/methods.md).
+ * QE = y'P y with W = 1/v, chi-square(k - p); QM = b' V^-1 b over btt;
+ * pseudo-R² = 100 max(0, (tau²_0 - tau²)/tau²_0) with tau²_0 from the
+ * intercept-only fit (Raudenbush 2009). ML/REML/PM/EB roots are bracketed
+ * and always converge; ML and REML return the global maximum.
+ * @param out  where to write (see ::mtp_fit_out); outputs are written only on ::MTP_OK
+ * @param w    workspace allocated for at least k studies and p columns
+ * @param data the data view
+ * @param opts model options; NULL = defaults
+ * @param[out] err may be NULL
+ * @return ::MTP_OK; ::MTP_EINVAL (NULL pointers, bad options, unknown version);
+ *         ::MTP_EDATA (a kept study with a non-finite estimate or moderator, or a
+ *         variance not > 0: mtp_error::study and mtp_error::column say which);
+ *         ::MTP_ETOOFEW (no study kept, or k_used <= p with moderators);
+ *         ::MTP_ERANK (X rank deficient: mtp_error::column names a column that is a
+ *         linear combination of the others); ::MTP_EBADLEN (workspace too small);
+ *         ::MTP_ENUMERIC
+ */
+MTP_API int mtp_fit(const mtp_fit_out *out, mtp_workspace *w, const mtp_data *data,
+                    const mtp_model_options *opts, mtp_error *err);
+
+/** @brief A prediction at new moderator values (metafor predict(newmods =)). */
+typedef struct mtp_prediction {
+    double pred;     /**< x' beta */
+    double se;       /**< sqrt(x' Var(beta) x) */
+    double ci_lower; /**< confidence limits (z, or t(k - p) under knha) */
+    double ci_upper; /**< upper confidence limit */
+    double pi_lower; /**< prediction limits x'beta -/+ crit sqrt(se² + tau²) */
+    double pi_upper; /**< upper prediction limit */
+} mtp_prediction;
+
+/**
+ * @brief Predictions from a fit at m rows of new moderator values.
+ *
+ * The confidence interval uses the fit's test (normal under z, t(k - p)
+ * under knha); the prediction interval x'b -/+ crit sqrt(se² + tau²) the
+ * options' kind: normal (::MTP_PI_NORMAL, metafor's default under z),
+ * t(k - p) (::MTP_PI_T_K1, metafor's default under knha) or t(k - p - 1)
+ * (::MTP_PI_T_K2, metafor's pi.type = "Riley").
+ * @param[out] out m predictions
+ * @param s     the fit's summary
+ * @param coef  its p coefficients
+ * @param vcov  its p x p covariance matrix
+ * @param xnew  m x p new rows (row-major), intercept column included as in the fit
+ * @param m     number of rows
+ * @param opts  the options of the fit (for pi); NULL = defaults
+ * @param[out] err may be NULL
+ * @return ::MTP_OK, ::MTP_EINVAL or ::MTP_EDATA (non-finite xnew)
+ */
+MTP_API int mtp_predict(mtp_prediction *out, const mtp_summary *s, const mtp_coef *coef,
+                        const double *vcov, const double *xnew, size_t m,
+                        const mtp_model_options *opts, mtp_error *err);
+/** @} */
+
+/* ------------------------------------------------------------------------ */
 /** @name Workspace */
 /** @{ */
 
-/** Opaque scratch space for fits of up to a fixed number of studies. */
-typedef struct mtp_workspace mtp_workspace;
 
 /**
- * @brief Allocate a workspace for fits of up to @p kmax studies.
+ * @brief Allocate a workspace for fits of up to @p kmax studies and @p pmax
+ * coefficients. A fit allocates nothing: all its scratch memory is here.
  * @param kmax largest number of studies a fit with this workspace will have (>= 1)
- * @return the workspace, or NULL if @p kmax is 0 or memory is short
+ * @param pmax largest number of moderator columns (>= 1; 1 for intercept-only models)
+ * @return the workspace, or NULL if @p kmax or @p pmax is 0 or memory is short
  * @ownership The caller owns it and frees it with mtp_workspace_free().
  */
-MTP_API mtp_workspace *mtp_workspace_alloc(size_t kmax);
+MTP_API mtp_workspace *mtp_workspace_alloc(size_t kmax, size_t pmax);
 
 /**
  * @brief Free a workspace.

@@ -83,7 +83,7 @@ static void check_against_single(const batch_data *d, const mtp_options *o, unsi
 {
     mtp_result *out = malloc(d->n * sizeof *out);
     int *status = malloc(d->n * sizeof *status);
-    mtp_workspace *ws = mtp_workspace_alloc(KMAX);
+    mtp_workspace *ws = mtp_workspace_alloc(KMAX, 1);
     mtp_error err;
     assert_non_null(out);
     assert_non_null(status);
@@ -207,7 +207,7 @@ static void check_failures(unsigned int threads)
     batch_data d = make_data(200, 99);
     mtp_result *out = malloc(d.n * sizeof *out);
     int *status = malloc(d.n * sizeof *status);
-    mtp_workspace *ws = mtp_workspace_alloc(2 * KMAX);
+    mtp_workspace *ws = mtp_workspace_alloc(2 * KMAX, 1);
     mtp_options o = opts_default();
     mtp_error err;
     size_t bad_study, saved;

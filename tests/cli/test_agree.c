@@ -732,7 +732,7 @@ static void by_case(mtp_workspace *ws, const char *method, const char *extra, un
 
 int main(int argc, char **argv)
 {
-    mtp_workspace *ws = mtp_workspace_alloc(MAXK * 4);
+    mtp_workspace *ws = mtp_workspace_alloc(MAXK * 4, 1);
     const dataset *const sets[] = {&bcg, &zeros, &generic, &mixed};
     if (argc != 4 && !(argc == 5 && strcmp(argv[4], "common-default") == 0)) {
         fprintf(stderr, "usage: test_agree METAPOOL DATADIR TMPDIR [common-default]\n");

@@ -338,7 +338,7 @@ static unsigned run_dir(const char *dir)
     FILE *f;
     snprintf(path, sizeof path, "%s/studies.csv", dir);
     s = read_studies(path);
-    w = mtp_workspace_alloc(s.k);
+    w = mtp_workspace_alloc(s.k, 1);
     if (w == NULL)
         die("cannot allocate a workspace", dir);
     snprintf(path, sizeof path, "%s/expected.txt", dir);

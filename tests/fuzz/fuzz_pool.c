@@ -242,7 +242,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                     fprintf(stderr, "  {%.17g, %.17g, %.17g, %.17g},\n", tab[i].events_trt,
                             tab[i].total_trt, tab[i].events_ctl, tab[i].total_ctl);
         }
-        ws = mtp_workspace_alloc(k == 0 ? 1 : (mode & 4) && k > 1 ? k - 1 : k);
+        ws = mtp_workspace_alloc(k == 0 ? 1 : (mode & 4) && k > 1 ? k - 1 : k, 1);
         if (ws == NULL)
             return 0;
         rc = per == 2 ? mtp_pool_effects(&res, ws, eff, k, (mode & 8) ? NULL : &o, &err)

@@ -161,7 +161,7 @@ static int steffens(FILE *f, void *arg)
     mtp_forest_group g[3];
     mtp_forest spec;
     mtp_error err;
-    mtp_workspace *w = mtp_workspace_alloc(8);
+    mtp_workspace *w = mtp_workspace_alloc(8, 1);
     double tau2;
     int rc = -1;
     (void)arg;
@@ -221,7 +221,7 @@ static const char *const bcg_labels[] = {
 static int bcg_forest(FILE *f, void *arg)
 {
     mtp_options o = MTP_OPTIONS_INIT;
-    mtp_workspace *w = mtp_workspace_alloc(N(bcg));
+    mtp_workspace *w = mtp_workspace_alloc(N(bcg), 1);
     mtp_result res;
     mtp_forest style;
     mtp_error err;
@@ -253,7 +253,7 @@ static int bcg_funnel(FILE *f, void *arg)
     mtp_result res;
     mtp_funnel fo;
     mtp_error err;
-    mtp_workspace *w = mtp_workspace_alloc(N(bcg));
+    mtp_workspace *w = mtp_workspace_alloc(N(bcg), 1);
     int rc = -1;
     (void)arg;
     for (size_t i = 0; i < N(bcg); i++)

@@ -230,7 +230,7 @@ typedef struct bcg_fit {
 static void fit_bcg(bcg_fit *b)
 {
     mtp_options o = opts_default(); /* RR, REML */
-    b->w = mtp_workspace_alloc(K_BCG);
+    b->w = mtp_workspace_alloc(K_BCG, 1);
     assert_non_null(b->w);
     assert_int_equal(mtp_pool_2x2(&b->res, b->w, bcg, K_BCG, &o, NULL), MTP_OK);
     memcpy(b->studies, mtp_workspace_studies(b->w), sizeof b->studies);
@@ -360,7 +360,7 @@ typedef struct sub_fit {
 static void fit_subgroups(sub_fit *s)
 {
     mtp_options o = opts_default();
-    mtp_workspace *w = mtp_workspace_alloc(8);
+    mtp_workspace *w = mtp_workspace_alloc(8, 1);
     size_t start = 0;
     double sw = 0, swy = 0;
     assert_non_null(w);
@@ -477,7 +477,7 @@ static void test_forest_subgroups(void **state)
 static void test_forest_k1(void **state)
 {
     mtp_options o = opts_default();
-    mtp_workspace *w = mtp_workspace_alloc(1);
+    mtp_workspace *w = mtp_workspace_alloc(1, 1);
     mtp_result res;
     mtp_study st;
     simple_arg a = {NULL, NULL, bcg, 1, NULL, NULL};
@@ -711,7 +711,7 @@ static void test_forest_weights_and_missing(void **state)
 static void test_forest_linear_scale(void **state)
 {
     mtp_options o = opts_default();
-    mtp_workspace *w = mtp_workspace_alloc(K_BCG);
+    mtp_workspace *w = mtp_workspace_alloc(K_BCG, 1);
     mtp_result res;
     mtp_forest style;
     simple_arg a = {NULL, NULL, NULL, K_BCG, NULL, NULL};
@@ -935,7 +935,7 @@ static void test_forest_edata(void **state)
 static void test_funnel_bcg(void **state)
 {
     mtp_options o = opts_default();
-    mtp_workspace *w = mtp_workspace_alloc(K_BCG);
+    mtp_workspace *w = mtp_workspace_alloc(K_BCG, 1);
     mtp_effect e[K_BCG];
     mtp_result res;
     funnel_arg a = {e, K_BCG, &res, NULL};

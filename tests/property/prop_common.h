@@ -267,7 +267,7 @@ static inline int close_to(double a, double b, double tol, double scale)
 
 static int prop_setup_ws(void **state)
 {
-    *state = mtp_workspace_alloc(PROP_KMAX);
+    *state = mtp_workspace_alloc(PROP_KMAX, 1);
     return *state == NULL ? -1 : 0;
 }
 

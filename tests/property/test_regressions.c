@@ -175,7 +175,7 @@ static void test_i2_at_most_100(void **state)
  * 1346.2284392813494]. The upper bound must never fall below the lower. */
 static void test_tau2_ci_not_reversed(void **state)
 {
-    mtp_workspace *ws = mtp_workspace_alloc(64);
+    mtp_workspace *ws = mtp_workspace_alloc(64, 1);
     mtp_effect e[64];
     (void)state;
     assert_non_null(ws);

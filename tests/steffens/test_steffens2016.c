@@ -157,7 +157,7 @@ static size_t group_of(const dataset *d, const char *analysis)
 static void fit(mtp_result *res, const dataset *d, mtp_subgroup_tau2 mode, mtp_method method)
 {
     mtp_options o = opts_default();
-    mtp_workspace *w = mtp_workspace_alloc(d->n);
+    mtp_workspace *w = mtp_workspace_alloc(d->n, 1);
     mtp_error err;
     o.method = method;
     o.i2_def = MTP_I2_Q; /* as the paper's software */

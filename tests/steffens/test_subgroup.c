@@ -77,7 +77,7 @@ static mtp_options model_options(const char *model, mtp_subgroup_tau2 *mode)
 static void test_against_metafor(void **state)
 {
     (void)state;
-    mtp_workspace *w = mtp_workspace_alloc(KMAX);
+    mtp_workspace *w = mtp_workspace_alloc(KMAX, 1);
     assert_non_null(w);
     for (size_t s = 0; s < N_ELEMS(sets); s++) {
         const ref_set *set = &sets[s];
@@ -141,7 +141,7 @@ static void test_workspace_holds_overall(void **state)
     const mtp_effect e[] = {{0.1, 0.04}, {0.3, 0.09}, {-0.2, 0.05}, {0.5, 0.2}, {0.0, 0.1}};
     const size_t group[] = {0, 1, 0, 1, 1};
     mtp_options o = opts_default();
-    mtp_workspace *w = mtp_workspace_alloc(5);
+    mtp_workspace *w = mtp_workspace_alloc(5, 1);
     mtp_result res[2], all, alone;
     mtp_study copy[5];
     mtp_error err;
@@ -167,7 +167,7 @@ static void test_one_subgroup_and_singletons(void **state)
     const mtp_effect e[] = {{0.1, 0.04}, {0.6, 0.09}, {-0.2, 0.05}, {0.5, 0.2}};
     const size_t zero[] = {0, 0, 0, 0}, mixed[] = {0, 0, 0, 1};
     mtp_options o = opts_default();
-    mtp_workspace *w = mtp_workspace_alloc(4);
+    mtp_workspace *w = mtp_workspace_alloc(4, 1);
     mtp_result res[2], all, alone;
     mtp_subgroup_diff t = {1, 1, 1};
     mtp_error err;
@@ -332,7 +332,7 @@ static void test_pool_subgroups_errors(void **state)
     const size_t group[] = {0, 0, 1, 1}, out_of_range[] = {0, 0, 1, 3}, one_empty[] = {0, 0, 2, 2},
                  singles[] = {0, 1, 2, 3};
     mtp_options o = opts_default(), bad;
-    mtp_workspace *w = mtp_workspace_alloc(4), *small = mtp_workspace_alloc(3);
+    mtp_workspace *w = mtp_workspace_alloc(4, 1), *small = mtp_workspace_alloc(3, 1);
     mtp_result res[4], all;
     mtp_subgroup_diff t = {42, 42, 42};
     mtp_effect be[4];
@@ -415,7 +415,7 @@ static void test_pool_subgroups_errors(void **state)
     {
         const mtp_effect het[] = {{-1, 0.01}, {1, 0.01}, {0.5, 0.02}, {0, 0.01}, {2, 0.05}, {-0.5, 0.03}};
         const size_t g2[] = {0, 0, 0, 1, 1, 1};
-        mtp_workspace *w6 = mtp_workspace_alloc(6);
+        mtp_workspace *w6 = mtp_workspace_alloc(6, 1);
         err_reset(&err);
         assert_error(mtp_pool_subgroups(res, &all, &t, w6, het, g2, 6, 2, SEP, &bad, &err), err,
                      MTP_ENOCONV, MTP_NO_STUDY, "subgroup 1: ");

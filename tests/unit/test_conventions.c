@@ -31,7 +31,7 @@ static const mtp_table2x2 nielweise[18] = {
 
 static int setup_ws(void **state)
 {
-    *state = mtp_workspace_alloc(32);
+    *state = mtp_workspace_alloc(32, 1);
     return *state == NULL ? -1 : 0;
 }
 

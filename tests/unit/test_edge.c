@@ -12,7 +12,7 @@ static const double z975 = 1.959963984540054; /* R: qnorm(0.975) */
 
 static int setup_ws(void **state)
 {
-    *state = mtp_workspace_alloc(16);
+    *state = mtp_workspace_alloc(16, 1);
     return *state == NULL ? -1 : 0;
 }
 

@@ -243,7 +243,7 @@ static void test_effect_from_ci(void **state)
 
 static int setup_ws(void **state)
 {
-    *state = mtp_workspace_alloc(16);
+    *state = mtp_workspace_alloc(16, 1);
     return *state == NULL ? -1 : 0;
 }
 

@@ -14,7 +14,7 @@ static const mtp_effect good_effects[3] = {{0.12, 0.04}, {-0.30, 0.09}, {0.45, 0
 
 static int setup_ws(void **state)
 {
-    *state = mtp_workspace_alloc(8);
+    *state = mtp_workspace_alloc(8, 1);
     return *state == NULL ? -1 : 0;
 }
 
@@ -56,12 +56,14 @@ static void test_strerror(void **state)
     assert_string_equal(mtp_strerror(MTP_ENOMEM), "out of memory");
     assert_string_equal(mtp_strerror(MTP_ENUMERIC), "numerical breakdown");
     assert_string_equal(mtp_strerror(MTP_EIO), "output error");
-    assert_string_equal(mtp_strerror(-9), "unknown error");
+    assert_string_equal(mtp_strerror(MTP_ERANK), "moderator matrix is rank deficient");
+    assert_string_equal(mtp_strerror(-10), "unknown error");
     assert_string_equal(mtp_strerror(1), "unknown error");
     assert_string_equal(mtp_strerror(-1000), "unknown error");
     /* the codes are pinned in the header */
     assert_int_equal(MTP_EINVAL, -1);
     assert_int_equal(MTP_EIO, -8);
+    assert_int_equal(MTP_ERANK, -9);
 }
 
 static void test_options_init(void **state)
@@ -97,12 +99,12 @@ static void test_workspace(void **state)
 {
     mtp_workspace *w;
     (void)state;
-    assert_null(mtp_workspace_alloc(0));
-    assert_null(mtp_workspace_alloc(SIZE_MAX));
+    assert_null(mtp_workspace_alloc(0, 1));
+    assert_null(mtp_workspace_alloc(SIZE_MAX, 1));
     mtp_workspace_free(NULL); /* a no-op */
     assert_int_equal(mtp_workspace_size(NULL), 0);
     assert_null(mtp_workspace_studies(NULL));
-    w = mtp_workspace_alloc(5);
+    w = mtp_workspace_alloc(5, 1);
     assert_non_null(w);
     assert_int_equal(mtp_workspace_size(w), 5);
     assert_non_null(mtp_workspace_studies(w));
@@ -165,7 +167,7 @@ static void test_k_zero(void **state)
 
 static void test_workspace_too_small(void **state)
 {
-    mtp_workspace *small = mtp_workspace_alloc(2);
+    mtp_workspace *small = mtp_workspace_alloc(2, 1);
     mtp_result r;
     mtp_error e;
     (void)state;

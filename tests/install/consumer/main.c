@@ -13,7 +13,7 @@ int main(void)
                               {27, 16913, 29, 17854}};
     mtp_options opts = MTP_OPTIONS_INIT;
     opts.method = MTP_METHOD_DL;
-    mtp_workspace *ws = mtp_workspace_alloc(13);
+    mtp_workspace *ws = mtp_workspace_alloc(13, 1);
     mtp_result res;
     mtp_error err;
     int rc = mtp_pool_2x2(&res, ws, t, 13, &opts, &err);

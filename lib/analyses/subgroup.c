@@ -1,0 +1,239 @@
+/* Subgroup analysis: fits per subgroup with separate tau² or one tau² common
+ * to all subgroups, and the test for subgroup differences.
+ * Common tau²: the pooled method-of-moments estimator of Borenstein, Hedges,
+ * Higgins & Rothstein (2009, Introduction to Meta-Analysis, ch. 19),
+ * tau² = (sum Q_j - sum df_j) / sum C_j. It equals DerSimonian-Laird in the
+ * meta-regression on subgroup indicators, (RSS - (k - p)) / tr(P) (metafor's
+ * rma(mods = ~factor(group), method = "DL")), because P is block diagonal.
+ * Test for differences: Q_between of the same chapter, a fixed-effect Q over
+ * the subgroup estimates.
+ * Copyright (C) 2026 the metapool authors. GPL-3.0-or-later. */
+#include "internal.h"
+
+#include <gsl/gsl_cdf.h>
+#include <math.h>
+
+static int check_groups(const size_t *group, size_t k, size_t ngroups, mtp_error *err)
+{
+    if (ngroups == 0)
+        return mtp__fail(err, MTP_EINVAL, MTP_NO_STUDY, "no subgroups (ngroups = 0)");
+    for (size_t i = 0; i < k; i++)
+        if (group[i] >= ngroups)
+            return mtp__fail(err, MTP_EINVAL, i, "study %zu: subgroup index %zu is not below %zu",
+                             i + 1, group[i], ngroups);
+    return MTP_OK;
+}
+
+/* Q_j and C_j = sum w - sum w²/sum w (w = 1/v) of subgroup j, and its size.
+ * Two passes over all studies (Q around the subgroup's own IV mean), so that
+ * nothing needs to be stored. */
+static void group_moments(double *q, double *c, size_t *kj, const mtp_effect *e,
+                          const size_t *group, size_t k, size_t j)
+{
+    double sw = 0, swy = 0, mu, qj = 0, before = 0, cross = 0;
+    size_t n = 0;
+    for (size_t i = 0; i < k; i++) {
+        if (group[i] != j)
+            continue;
+        const double w = 1 / e[i].vi;
+        sw += w;
+        swy += w * e[i].yi;
+        n++;
+    }
+    *kj = n;
+    *q = *c = 0;
+    if (n < 2)
+        return;
+    mu = swy / sw;
+    for (size_t i = 0; i < k; i++)
+        if (group[i] == j) {
+            const double w = 1 / e[i].vi;
+            qj += (e[i].yi - mu) * (e[i].yi - mu) / e[i].vi;
+            cross += w * (before / sw); /* C without cancellation, as mtp__dl_c */
+            before += w;
+        }
+    *q = qj;
+    *c = 2 * cross;
+}
+
+int mtp_tau2_common(double *tau2, const mtp_effect *effects, const size_t *group, size_t k,
+                    size_t ngroups, mtp_error *err)
+{
+    double sq = 0, sc = 0, t;
+    size_t sdf = 0;
+    int rc;
+    if (tau2 == NULL || (k > 0 && (effects == NULL || group == NULL)))
+        return mtp__fail(err, MTP_EINVAL, MTP_NO_STUDY, "NULL tau2, effects or group pointer");
+    if ((rc = check_groups(group, k, ngroups, err)) != MTP_OK)
+        return rc;
+    if ((rc = mtp__check_effects(effects, k, err)) != MTP_OK)
+        return rc;
+    for (size_t j = 0; j < ngroups; j++) {
+        double q, c;
+        size_t kj;
+        group_moments(&q, &c, &kj, effects, group, k, j);
+        if (kj >= 2) {
+            sq += q;
+            sc += c;
+            sdf += kj - 1;
+        }
+    }
+    if (sdf == 0)
+        return mtp__fail(err, MTP_ETOOFEW, MTP_NO_STUDY,
+                         "no subgroup has two studies: a common tau2 cannot be estimated");
+    t = (sq - (double)sdf) / sc;
+    if (!isfinite(t))
+        return mtp__fail(err, MTP_ENUMERIC, MTP_NO_STUDY,
+                         "the common tau2 is not finite (extreme sampling variances)");
+    *tau2 = t < 0 ? 0 : t;
+    return MTP_OK;
+}
+
+int mtp_subgroup_test(mtp_subgroup_diff *out, const mtp_result *groups, size_t ngroups,
+                      mtp_error *err)
+{
+    double sw = 0, swy = 0, mu, q = 0;
+    size_t m = 0;
+    if (out == NULL || groups == NULL)
+        return mtp__fail(err, MTP_EINVAL, MTP_NO_STUDY, "NULL test or results pointer");
+    if (ngroups < 2)
+        return mtp__fail(err, MTP_ETOOFEW, MTP_NO_STUDY,
+                         "the test for subgroup differences needs at least 2 subgroups, not %zu",
+                         ngroups);
+    for (size_t j = 0; j < ngroups; j++) {
+        const double y = groups[j].estimate, se = groups[j].se;
+        if (isnan(y))
+            continue; /* no result (a failed fit) */
+        if (!isfinite(y) || !isfinite(se) || !(se > 0))
+            return mtp__fail(err, MTP_EDATA, MTP_NO_STUDY,
+                             "subgroup %zu: estimate %g with standard error %g (need finite, se > 0)",
+                             j + 1, y, se);
+        sw += 1 / (se * se);
+        swy += y / (se * se);
+        m++;
+    }
+    if (m < 2)
+        return mtp__fail(err, MTP_ETOOFEW, MTP_NO_STUDY,
+                         "the test for subgroup differences needs 2 subgroups with a result, not %zu",
+                         m);
+    mu = swy / sw;
+    for (size_t j = 0; j < ngroups; j++) {
+        const double y = groups[j].estimate, se = groups[j].se;
+        if (!isnan(y))
+            q += (y - mu) * (y - mu) / (se * se);
+    }
+    if (!isfinite(q))
+        return mtp__fail(err, MTP_ENUMERIC, MTP_NO_STUDY, "Q between subgroups is not finite");
+    out->q = q;
+    out->df = (double)(m - 1);
+    out->p = gsl_cdf_chisq_Q(q, out->df);
+    return MTP_OK;
+}
+
+/* Everything mtp_pool_subgroups checks before fitting. */
+static int check_subgroup_call(const mtp_result *group_out, const mtp_workspace *ws,
+                               const mtp_effect *effects, const size_t *group, size_t k,
+                               size_t ngroups, mtp_subgroup_tau2 mode, const mtp_options *o,
+                               mtp_error *err)
+{
+    int rc;
+    if (group_out == NULL || ws == NULL || effects == NULL || group == NULL)
+        return mtp__fail(err, MTP_EINVAL, MTP_NO_STUDY,
+                         "NULL results, workspace, effects or group pointer");
+    if ((rc = mtp__check_options(o, err)) != MTP_OK)
+        return rc;
+    if ((rc = mtp__check_generic_method(
+             o, ": fit each subgroup with mtp_pool_2x2 and use mtp_subgroup_test", err)) != MTP_OK)
+        return rc;
+    if (mode != MTP_SUBGROUP_SEPARATE && mode != MTP_SUBGROUP_COMMON)
+        return mtp__fail(err, MTP_EINVAL, MTP_NO_STUDY, "unknown subgroup tau2 mode %d", (int)mode);
+    if (mode == MTP_SUBGROUP_COMMON && o->method != MTP_METHOD_DL)
+        return mtp__fail(err, MTP_EINVAL, MTP_NO_STUDY,
+                         "a common tau2 is the pooled method-of-moments (DL) estimator: method "
+                         "must be DL, not %s", mtp_method_name(o->method));
+    if (mode == MTP_SUBGROUP_COMMON && o->tau2_fixed >= 0)
+        return mtp__fail(err, MTP_EINVAL, MTP_NO_STUDY,
+                         "a common tau2 is estimated: tau2_fixed must be negative, not %g",
+                         o->tau2_fixed);
+    if (k == 0)
+        return mtp__fail(err, MTP_ETOOFEW, MTP_NO_STUDY, "no studies (k = 0)");
+    if (k > ws->kmax)
+        return mtp__fail(err, MTP_EBADLEN, MTP_NO_STUDY,
+                         "%zu studies but the workspace holds %zu", k, ws->kmax);
+    if ((rc = check_groups(group, k, ngroups, err)) != MTP_OK)
+        return rc;
+    if ((rc = mtp__check_effects(effects, k, err)) != MTP_OK)
+        return rc;
+    for (size_t j = 0; j < ngroups; j++) {
+        size_t i = 0;
+        while (i < k && group[i] != j)
+            i++;
+        if (i == k)
+            return mtp__fail(err, MTP_ETOOFEW, MTP_NO_STUDY, "subgroup %zu has no studies", j + 1);
+    }
+    return MTP_OK;
+}
+
+/* The failed subgroup fit's status, its message prefixed "subgroup <j>: ". */
+static int subgroup_fail(mtp_error *err, int rc, size_t j)
+{
+    if (err != NULL)
+        mtp__prefix_message(err, "subgroup", j + 1);
+    return rc;
+}
+
+/* Fit subgroup j (validated effects) as mtp_pool_effects would fit it on
+ * its own: one mtp_fit over the subgroup's keep mask. */
+static int fit_group(mtp_result *out, mtp_workspace *ws, const mtp_effect *effects,
+                     const size_t *group, size_t k, size_t j, const mtp_options *o, mtp_error *err)
+{
+    mtp_model_options mo;
+    mtp_summary s;
+    mtp_fit_out fo = MTP_FIT_OUT_INIT;
+    mtp_data d = {MTP_MEASURE_GENERIC, k, ws->cy, ws->cv, NULL, 0, ws->keep, NULL};
+    int rc;
+    for (size_t i = 0; i < k; i++) {
+        ws->cy[i] = effects[i].yi;
+        ws->cv[i] = effects[i].vi;
+        ws->keep[i] = group[i] == j;
+    }
+    mtp__model_options_from(&mo, o);
+    fo.summary = &s;
+    if ((rc = mtp_fit(&fo, ws, &d, &mo, err)) != MTP_OK)
+        return subgroup_fail(err, rc, j);
+    mtp__result_from_summary(out, &s, o->method);
+    out->k = s.k_used;
+    return MTP_OK;
+}
+
+int mtp_pool_subgroups(mtp_result *group_out, mtp_result *overall, mtp_subgroup_diff *test,
+                       mtp_workspace *ws, const mtp_effect *effects, const size_t *group, size_t k,
+                       size_t ngroups, mtp_subgroup_tau2 mode, const mtp_options *opts,
+                       mtp_error *err)
+{
+    mtp_options tmp, local;
+    mtp_result all;
+    mtp_subgroup_diff diff = {NAN, 0, NAN};
+    int rc;
+    const mtp_options *o = mtp__options_or_default(opts, &tmp);
+
+    if ((rc = check_subgroup_call(group_out, ws, effects, group, k, ngroups, mode, o, err)) != MTP_OK)
+        return rc;
+    local = *o;
+    if (mode == MTP_SUBGROUP_COMMON &&
+        (rc = mtp_tau2_common(&local.tau2_fixed, effects, group, k, ngroups, err)) != MTP_OK)
+        return rc;
+    for (size_t j = 0; j < ngroups; j++)
+        if ((rc = fit_group(&group_out[j], ws, effects, group, k, j, &local, err)) != MTP_OK)
+            return rc;
+    if (ngroups >= 2 && (rc = mtp_subgroup_test(&diff, group_out, ngroups, err)) != MTP_OK)
+        return rc;
+    /* last, so that mtp_workspace_studies() describes the overall fit */
+    if ((rc = mtp_pool_effects(&all, ws, effects, k, &local, err)) != MTP_OK)
+        return rc;
+    if (overall != NULL)
+        *overall = all;
+    if (test != NULL)
+        *test = diff;
+    return MTP_OK;
+}
