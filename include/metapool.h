@@ -489,7 +489,11 @@ enum mtp_model_flag {
     MTP_FIT_NO_TAU2_CI = 1u, /**< skip the Q-profile CI of tau² (and of I², H²) */
     MTP_FIT_TAU2_PL = 2u,    /**< also the profile-likelihood CI of tau² (ML and REML;
                                   metafor confint(type = "PL")) */
-    MTP_FIT_NO_R2 = 4u       /**< skip the pseudo-R², which costs a second, intercept-only fit */
+    MTP_FIT_NO_R2 = 4u,      /**< skip the pseudo-R², which costs a second, intercept-only fit */
+    MTP_FIT_CENTRE_Y = 8u    /**< metafor's convention (rma.uni since 3.8): estimate tau², QE and
+                                  the Q-profile CI from y minus its mean. The same as without
+                                  it when X has an intercept; without one it is not the fitted
+                                  model's tau² (docs/methods.md, "Models without intercept") */
 };
 
 /**
@@ -689,6 +693,41 @@ typedef struct mtp_prediction {
 MTP_API int mtp_predict(mtp_prediction *out, const mtp_summary *s, const mtp_coef *coef,
                         const double *vcov, const double *xnew, size_t m,
                         const mtp_model_options *opts, mtp_error *err);
+
+/** @brief Result of a permutation test (mtp_permutest()). */
+typedef struct mtp_permutation {
+    unsigned long iterations; /**< arrangements evaluated, the observed one included */
+    int exact;                /**< 1 if every distinct arrangement was evaluated */
+    double qm_p;              /**< permutation p-value of the omnibus test QM */
+} mtp_permutation;
+
+/**
+ * @brief Permutation test of the coefficients and of QM (Higgins & Thompson
+ * 2004; metafor's permutest).
+ *
+ * With moderators the rows of X are permuted over the studies (y and v stay
+ * in place) and the model is refitted; for the intercept-only model the
+ * signs of y are flipped. When the distinct arrangements (k!/prod n_g! for
+ * groups of n_g identical rows; 2^k sign vectors) number at most
+ * @p iterations, every one is fitted once (exact test); otherwise the
+ * observed data and @p iterations - 1 random arrangements (GSL's mt19937,
+ * seeded with @p seed). p_j = #{|stat_j*| >= |stat_j| - 1.49e-8} / N and
+ * p_QM = #{QM* >= QM - 1.49e-8} / N, stat the z or t value, as metafor
+ * 3.8.1. Arrangements whose fit fails are left out of N (as metafor).
+ * @param[out] out    iterations, exactness and the QM p-value
+ * @param[out] p_coef p permutation p-values, one per coefficient (may be NULL)
+ * @param w           workspace for k studies and p columns
+ * @param data        the data view (the keep mask is honoured)
+ * @param opts        model options (btt chooses QM's coefficients)
+ * @param iterations  largest number of arrangements (>= 2)
+ * @param seed        seed of the random arrangements
+ * @param[out] err    may be NULL
+ * @return ::MTP_OK, an error of mtp_fit() for the observed data, ::MTP_EINVAL,
+ *         or ::MTP_ENOMEM
+ */
+MTP_API int mtp_permutest(mtp_permutation *out, double *p_coef, mtp_workspace *w,
+                          const mtp_data *data, const mtp_model_options *opts,
+                          unsigned long iterations, unsigned long seed, mtp_error *err);
 /** @} */
 
 /* ------------------------------------------------------------------------ */

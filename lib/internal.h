@@ -12,6 +12,7 @@ struct mtp_workspace {
     size_t kmax, pmax;
     /* the data of the fit in progress, compacted to the studies in it */
     double *y, *v, *x; /* kmax, kmax, kmax * pmax */
+    double *yc;        /* kmax: y minus its mean (MTP_FIT_CENTRE_Y) */
     double *w;         /* scratch weights (kmax) */
     size_t *idx;       /* idx[j] = input index of the j-th study in the fit */
     /* the general kernel (model/wls.c) */
@@ -33,6 +34,13 @@ struct mtp_workspace {
     double *weight;    /* kmax: the weights of the last fit, percent */
     double *cy, *cv;   /* kmax: their effects as arrays (the data view's) */
     unsigned char *keep; /* kmax: their keep mask */
+    /* analyses that refit altered data (analyses/permutation.c) */
+    double *py, *pv, *px; /* kmax, kmax, kmax * pmax */
+    double *pxu;          /* kmax * pmax: the distinct rows of X */
+    size_t *pg;           /* kmax: row group ids */
+    double *py0;          /* kmax: the observed estimates */
+    double *pstat, *pcount; /* pmax: observed statistics, counts */
+    mtp_coef *pcoef0, *pcoef; /* pmax: observed and rearranged coefficients */
     struct mtp__qcache { /* quantiles already computed (see mtp__quantile) */
         int kind;
         double p, df, value;
@@ -133,12 +141,12 @@ int mtp__pool_peto(double *est, double *se, double *q, double *weights,
  * caches the quantile. */
 void mtp__wald(mtp_coef *c, double level, double df, mtp_workspace *ws);
 /* Fill q_p, i2, h2, vtypical and the tau² CI fields of s from Q = s->qe with
- * df = n - p, c = tr P under W = 1/v; the Q-profile CI when random and
- * asked. m is an mtp__model (model/model.h). */
+ * df = n - p, c = tr P under W = 1/v; the Q-profile CI, on model mci,
+ * when random and asked. m and mci are mtp__model (model/model.h). */
 struct mtp__model;
-int mtp__heterogeneity(mtp_summary *s, double c, const struct mtp__model *m, int random,
-                       int want_ci, int i2_def, double tol, unsigned int max_iter,
-                       mtp_error *err);
+int mtp__heterogeneity(mtp_summary *s, double c, const struct mtp__model *m,
+                       const struct mtp__model *mci, int random, int want_ci, int i2_def,
+                       double tol, unsigned int max_iter, mtp_error *err);
 
 /* ---- model/fit.c ---- */
 /* mtp_fit with RevMan's DL tau² from a Q centred elsewhere (the MH

@@ -16,9 +16,9 @@ mtp_workspace *mtp_workspace_alloc(size_t kmax, size_t pmax)
     w->pmax = pmax;
     {
         double **k1[] = {&w->y, &w->v, &w->w, &w->r, &w->q, &w->wa, &w->ua, &w->weight,
-                         &w->fw, &w->fr, &w->fh, &w->fxvx, &w->cy, &w->cv};
-        double **kp[] = {&w->x, &w->a};
-        double **p1[] = {&w->beta, &w->qtau, &w->u, &w->norm, &w->bhat};
+                         &w->fw, &w->fr, &w->fh, &w->fxvx, &w->cy, &w->cv, &w->py, &w->pv, &w->py0, &w->yc};
+        double **kp[] = {&w->x, &w->a, &w->px, &w->pxu};
+        double **p1[] = {&w->beta, &w->qtau, &w->u, &w->norm, &w->bhat, &w->pstat, &w->pcount};
         double **pp[] = {&w->M, &w->B, &w->C, &w->T, &w->vb};
         int ok = 1;
         for (size_t i = 0; i < sizeof k1 / sizeof k1[0]; i++)
@@ -32,11 +32,14 @@ mtp_workspace *mtp_workspace_alloc(size_t kmax, size_t pmax)
         w->idx = malloc(kmax * sizeof *w->idx);
         w->perm = malloc(pmax * sizeof *w->perm);
         w->keep = malloc(kmax);
+        w->pg = malloc(kmax * sizeof *w->pg);
+        w->pcoef0 = malloc(pmax * sizeof *w->pcoef0);
+        w->pcoef = malloc(pmax * sizeof *w->pcoef);
         w->studies_buf[0] = calloc(kmax, sizeof(mtp_study));
         w->studies_buf[1] = calloc(kmax, sizeof(mtp_study));
         w->studies = w->studies_buf[0];
         w->studies_ok = w->studies_buf[1];
-        if (!ok || w->idx == NULL || w->perm == NULL || w->keep == NULL || w->studies_buf[0] == NULL ||
+        if (!ok || w->idx == NULL || w->perm == NULL || w->keep == NULL || w->pg == NULL || w->pcoef0 == NULL || w->pcoef == NULL || w->studies_buf[0] == NULL ||
             w->studies_buf[1] == NULL) {
             mtp_workspace_free(w);
             return NULL;
@@ -51,7 +54,7 @@ void mtp_workspace_free(mtp_workspace *w)
         return;
     {
         double *all[] = {w->y, w->v, w->w, w->r, w->q, w->wa, w->ua, w->weight, w->fw, w->fr,
-                         w->fh, w->fxvx, w->cy, w->cv, w->x, w->a, w->beta, w->qtau, w->u, w->norm, w->bhat,
+                         w->fh, w->fxvx, w->cy, w->cv, w->py, w->pv, w->py0, w->yc, w->x, w->a, w->px, w->pxu, w->beta, w->qtau, w->u, w->norm, w->bhat, w->pstat, w->pcount,
                          w->M, w->B, w->C, w->T, w->vb};
         for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
             free(all[i]);
@@ -59,6 +62,9 @@ void mtp_workspace_free(mtp_workspace *w)
     free(w->idx);
     free(w->perm);
     free(w->keep);
+    free(w->pg);
+    free(w->pcoef0);
+    free(w->pcoef);
     free(w->studies_buf[0]);
     free(w->studies_buf[1]);
     free(w);

@@ -100,6 +100,7 @@ static int compact(mtp__model *m, mtp_workspace *ws, const mtp_data *d, mtp_erro
     m->ws = ws;
     m->target = 0;
     m->intercept = d->x == NULL;
+    m->a = d->weights != NULL ? ws->ua : NULL;
     if (n == 0)
         return mtp__fail(err, MTP_ETOOFEW, MTP_NO_STUDY, "no study is kept (k = %zu)", d->k);
     return MTP_OK;
@@ -386,7 +387,7 @@ static void prediction(mtp_summary *s, const fit_state *st, mtp_workspace *ws, s
 
 /* QE and tr P with W = 1/v, then Q's p-value, I², H², the tau² CI. */
 static int heterogeneity(mtp_summary *s, const fit_state *st, const mtp__model *m,
-                         double q_override, mtp_error *err)
+                         const mtp__model *mci, double q_override, mtp_error *err)
 {
     double c;
     if (m->x == NULL) {
@@ -403,7 +404,7 @@ static int heterogeneity(mtp_summary *s, const fit_state *st, const mtp__model *
         s->qe = fmax(0, ps.yPy);
         c = ps.trP;
     }
-    return mtp__heterogeneity(s, c, m, st->random, st->estimated &&
+    return mtp__heterogeneity(s, c, m, mci, st->random, st->estimated &&
                               !(st->o.flags & MTP_FIT_NO_TAU2_CI), (int)st->o.i2,
                               st->o.tol, st->o.max_iter, err);
 }
@@ -584,7 +585,7 @@ int mtp__fit_ext(const mtp_fit_out *out, mtp_workspace *ws, const mtp_data *d,
 {
     fit_state st;
     mtp_summary s;
-    mtp__model m;
+    mtp__model m, mt; /* the model, and the one tau² is estimated on */
     int rc;
 
     if (out == NULL || ws == NULL || d == NULL)
@@ -609,6 +610,17 @@ int mtp__fit_ext(const mtp_fit_out *out, mtp_workspace *ws, const mtp_data *d,
     st.estimated = (st.tflags & MTP_TAU2_ESTIMATED) != 0;
     st.df = NAN;
 
+    mt = m;
+    if ((st.o.flags & MTP_FIT_CENTRE_Y) && !m.intercept) {
+        /* metafor's centring: only the tau² model sees it (its beta uses y) */
+        double mean = 0;
+        for (size_t i = 0; i < m.n; i++)
+            mean += m.y[i];
+        mean /= (double)m.n;
+        for (size_t i = 0; i < m.n; i++)
+            ws->yc[i] = m.y[i] - mean;
+        mt.y = ws->yc;
+    }
     mtp__summary_clear(&s);
     s.measure = d->measure;
     s.tau2_method = st.o.tau2;
@@ -618,7 +630,7 @@ int mtp__fit_ext(const mtp_fit_out *out, mtp_workspace *ws, const mtp_data *d,
     s.k_used = m.n;
     s.p = m.p;
     s.intercept = m.intercept;
-    if ((rc = fit_tau2(&s, &st, &m, q_override, err)) != MTP_OK)
+    if ((rc = fit_tau2(&s, &st, &mt, q_override, err)) != MTP_OK)
         return rc;
     s.tau = sqrt(s.tau2);
     if (s.test == MTP_TEST_KNHA && m.n <= m.p) {
@@ -629,7 +641,7 @@ int mtp__fit_ext(const mtp_fit_out *out, mtp_workspace *ws, const mtp_data *d,
                                            : coef_general(&s, &st, &m, d, err);
     if (rc != MTP_OK)
         return rc;
-    if ((rc = heterogeneity(&s, &st, &m, q_override, err)) != MTP_OK)
+    if ((rc = heterogeneity(&s, &st, &mt, &m, q_override, err)) != MTP_OK)
         return rc;
     if (st.random && m.n <= m.p)
         s.notes |= MTP_NOTE_TAU2_CI_UNDEFINED;
@@ -637,7 +649,7 @@ int mtp__fit_ext(const mtp_fit_out *out, mtp_workspace *ws, const mtp_data *d,
         prediction(&s, &st, ws, m.n, m.p);
     omnibus(&s, &st, ws, m.p);
     if (st.estimated && m.n > m.p)
-        s.tau2_se = mtp__tau2_se(st.o.tau2, &m, s.tau2, st.tau0);
+        s.tau2_se = mtp__tau2_se(st.o.tau2, &mt, s.tau2, st.tau0);
     if ((st.o.flags & MTP_FIT_TAU2_PL) && (st.tflags & MTP_TAU2_LIKELIHOOD) && m.n > m.p &&
         (rc = mtp__tau2_profile(&s.tau2_pl_lower, &s.tau2_pl_upper, &m,
                                 st.o.tau2 == MTP_TAU2_REML, s.tau2, s.level, st.o.tol,
@@ -674,6 +686,8 @@ int mtp_predict(mtp_prediction *out, const mtp_summary *s, const mtp_coef *coef,
                                 : NAN;
     pcrit = isnan(pdf) ? gsl_cdf_ugaussian_Qinv((1 - s->level) / 2)
             : pdf >= 1 ? gsl_cdf_tdist_Qinv((1 - s->level) / 2, pdf) : NAN;
+    if (s->tau2_method == MTP_TAU2_FE)
+        pcrit = NAN; /* a fixed-effect model predicts no spread (as metafor) */
     for (size_t r = 0; r < m; r++) {
         double pred = 0, var = 0;
         for (size_t j = 0; j < s->p; j++) {

@@ -109,13 +109,13 @@ int mtp_pool_effects(mtp_result *out, mtp_workspace *ws, const mtp_effect *effec
 static int fixed_2x2_heterogeneity(mtp_result *r, mtp_workspace *ws, size_t n, double q,
                                    const mtp_options *o, mtp_error *err)
 {
-    mtp__model m = {n, 1, ws->y, ws->v, NULL, 1, ws, 0};
+    mtp__model m = {n, 1, ws->y, ws->v, NULL, 1, ws, 0, NULL};
     mtp_summary s;
     int rc;
     mtp__summary_clear(&s);
     s.level = r->level;
     s.qe = q;
-    if ((rc = mtp__heterogeneity(&s, n > 0 ? mtp__dl_c(ws->v, n) : 0, &m, 0, 0, MTP_I2_Q, o->tol,
+    if ((rc = mtp__heterogeneity(&s, n > 0 ? mtp__dl_c(ws->v, n) : 0, &m, &m, 0, 0, MTP_I2_Q, o->tol,
                                  o->max_iter, err)) != MTP_OK)
         return rc;
     r->q = s.qe;

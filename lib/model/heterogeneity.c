@@ -56,7 +56,7 @@ typedef struct {
 
 static double pl_f(const pl_problem *q, double t)
 {
-    return 2 * (q->llmax - mtp__loglik(q->m, t, q->reml)) - q->crit;
+    return 2 * (q->llmax - mtp__loglik_weighted(q->m, t, q->reml)) - q->crit;
 }
 
 static int pl_root(double *out, const pl_problem *q, double lo, double hi, double tol,
@@ -86,7 +86,7 @@ static int pl_root(double *out, const pl_problem *q, double lo, double hi, doubl
 int mtp__tau2_profile(double *lower, double *upper, const mtp__model *m, int reml, double tau2,
                       double level, double tol, unsigned int max_iter, mtp_error *err)
 {
-    pl_problem q = {m, reml, mtp__loglik(m, tau2, reml),
+    pl_problem q = {m, reml, mtp__loglik_weighted(m, tau2, reml),
                     mtp__quantile(m->ws, MTP__Q_CHISQ_UPPER, 1 - level, 1)};
     double hi = tau2 > 0 ? 2 * tau2 : 1, sv = 0;
     int rc;
@@ -110,8 +110,9 @@ int mtp__tau2_profile(double *lower, double *upper, const mtp__model *m, int rem
     return pl_root(upper, &q, tau2, hi, tol, max_iter, err);
 }
 
-int mtp__heterogeneity(mtp_summary *r, double c, const mtp__model *m, int random, int want_ci,
-                       int i2_def, double tol, unsigned int max_iter, mtp_error *err)
+int mtp__heterogeneity(mtp_summary *r, double c, const mtp__model *m, const mtp__model *mci,
+                       int random, int want_ci, int i2_def, double tol, unsigned int max_iter,
+                       mtp_error *err)
 {
     const size_t n = m->n, p = m->p;
     const double df = n > p ? (double)(n - p) : 0;
@@ -143,7 +144,7 @@ int mtp__heterogeneity(mtp_summary *r, double c, const mtp__model *m, int random
         r->h2 = q / df;
     }
     if (random && want_ci) {
-        int rc = mtp__tau2_qprofile(&r->tau2_ci_lower, &r->tau2_ci_upper, m, r->level, tol,
+        int rc = mtp__tau2_qprofile(&r->tau2_ci_lower, &r->tau2_ci_upper, mci, r->level, tol,
                                     max_iter, err);
         if (rc != MTP_OK)
             return rc;

@@ -20,6 +20,7 @@ typedef struct mtp__model {
     int intercept;     /* X has a column of ones (always, when x is NULL) */
     mtp_workspace *ws; /* scratch of the general kernel */
     double target;     /* right-hand side of Q_gen(tau²) = target equations */
+    const double *a;   /* n user weights of the coefficients, or NULL */
 } mtp__model;
 
 /* Element (i, j) of X: 1 for the intercept-only model. */
@@ -75,6 +76,9 @@ void mtp__q_gen_fdf(double tau2, void *params, double *f, double *df);
 /* (Restricted) log-likelihood of tau², up to a constant (Viechtbauer 2005,
  * eqs. 8 and 11). */
 double mtp__loglik(const mtp__model *m, double tau2, int reml);
+/* The same at the coefficients of the model's user weights m->a (metafor's
+ * logLik of a weighted fit, which the profile likelihood uses). */
+double mtp__loglik_weighted(const mtp__model *m, double tau2, int reml);
 typedef void (*mtp__fdf)(double x, void *params, double *f, double *df);
 /* Root of a function that is positive at lo and eventually negative: hi
  * (hi_start > lo) is expanded until f(hi) <= 0, then Newton steps

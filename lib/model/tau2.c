@@ -217,6 +217,25 @@ double mtp__loglik(const mtp__model *p, double tau2, int reml)
     return reml ? ll - 0.5 * log(sw) : ll;
 }
 
+double mtp__loglik_weighted(const mtp__model *p, double tau2, int reml)
+{
+    mtp__wls fit;
+    double ll = 0, logdet;
+    if (p->a == NULL)
+        return mtp__loglik(p, tau2, reml);
+    mtp__weights(p->ws->w, p->v, p->n, tau2);
+    if (mtp__wls_solve(&fit, p, p->ws->w) != MTP_OK)
+        return NAN;
+    logdet = fit.logdet;
+    if (mtp__wls_solve(&fit, p, p->a) != MTP_OK)
+        return NAN;
+    for (size_t i = 0; i < p->n; i++) {
+        const double s = p->v[i] + tau2;
+        ll -= 0.5 * (log(s) + fit.r[i] * fit.r[i] / s);
+    }
+    return reml ? ll - 0.5 * logdet : ll;
+}
+
 /* Where the score is negative for good. Intercept only: beyond
  * 4 (range of y)² + max v. Any X: with an intercept, sum w r² <= SS/tau²
  * (SS the sum of squares around the mean; without one, around 0), so
