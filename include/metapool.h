@@ -6,7 +6,10 @@
  * and results; the only opaque object is the workspace (scratch memory for
  * iterative work, as in GSL). Every function that can fail returns an int
  * status (::MTP_OK or a negative ::mtp_status) and, when the caller passes a
- * non-NULL ::mtp_error, a message naming the study and what is wrong.
+ * non-NULL ::mtp_error, what is wrong: the message says what, the fields
+ * study, column, group and analysis say where (the message never repeats
+ * them, so a caller formats the location in its own terms: a line of a
+ * file, a row of a data frame).
  *
  * Thread safety: the library has no global state. Distinct workspaces may be
  * used from distinct threads at the same time; one workspace must not be used
@@ -84,7 +87,8 @@ typedef struct mtp_error {
     size_t column;     /**< 0-based moderator column at fault, or ::MTP_NO_INDEX */
     size_t group;      /**< 0-based subgroup of a subgroup analysis, or ::MTP_NO_INDEX */
     size_t analysis;   /**< 0-based analysis of a batch, or ::MTP_NO_INDEX */
-    char message[200]; /**< NUL-terminated English message naming the problem */
+    char message[200]; /**< NUL-terminated English message naming the problem, without
+                            its location (that is in the fields above) */
 } mtp_error;
 
 /**

@@ -64,9 +64,6 @@ int mtp__fail(mtp_error *err, int code, size_t study, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)))
 #endif
     ;
-/* Prepend "<what> <number>: " to err->message, cutting its end if the whole
- * no longer fits (batch and subgroup messages name the failing analysis). */
-void mtp__prefix_message(mtp_error *err, const char *what, size_t number);
 /* MTP_EINVAL unless the options can pool generic effects (not MH or Peto,
  * no MH-centred Q); hint is appended to the MH/Peto message ("" for none). */
 int mtp__check_generic_method(const mtp_options *o, const char *hint, mtp_error *err);

@@ -45,7 +45,8 @@ typedef struct {
     mtp_error err;     /* its detail */
 } batch_worker;
 
-/* Prepend "analysis <number>: " to err->message, truncating the end. */
+/* Fit analyses [begin, end); the first failure keeps its detail, located by
+ * mtp_error::analysis and the study's index in the whole effects array. */
 static void fit_range(batch_worker *wk, size_t begin, size_t end)
 {
     const batch_job *job = wk->job;
@@ -69,8 +70,7 @@ static void fit_range(batch_worker *wk, size_t begin, size_t end)
             wk->first_fail = j;
             wk->err = e;
             wk->err.study = e.study == MTP_NO_STUDY ? MTP_NO_STUDY : off + e.study;
-            /* "analysis 17: study 3: ..." (1-based, as the core's messages) */
-            mtp__prefix_message(&wk->err, "analysis", j + 1);
+            wk->err.analysis = j;
         }
     }
 }

@@ -19,8 +19,7 @@ static int check_groups(const size_t *group, size_t k, size_t ngroups, mtp_error
         return mtp__fail(err, MTP_EINVAL, MTP_NO_STUDY, "no subgroups (ngroups = 0)");
     for (size_t i = 0; i < k; i++)
         if (group[i] >= ngroups)
-            return mtp__fail(err, MTP_EINVAL, i, "study %zu: subgroup index %zu is not below %zu",
-                             i + 1, group[i], ngroups);
+            return mtp__fail(err, MTP_EINVAL, i, "subgroup index %zu is not below %zu", group[i], ngroups);
     return MTP_OK;
 }
 
@@ -104,10 +103,13 @@ int mtp_subgroup_test(mtp_subgroup_diff *out, const mtp_result *groups, size_t n
         const double y = groups[j].estimate, se = groups[j].se;
         if (isnan(y))
             continue; /* no result (a failed fit) */
-        if (!isfinite(y) || !isfinite(se) || !(se > 0))
-            return mtp__fail(err, MTP_EDATA, MTP_NO_STUDY,
-                             "subgroup %zu: estimate %g with standard error %g (need finite, se > 0)",
-                             j + 1, y, se);
+        if (!isfinite(y) || !isfinite(se) || !(se > 0)) {
+            const int rc = mtp__fail(err, MTP_EDATA, MTP_NO_STUDY,
+                                     "estimate %g with standard error %g (need finite, se > 0)", y, se);
+            if (err != NULL)
+                err->group = j;
+            return rc;
+        }
         sw += 1 / (se * se);
         swy += y / (se * se);
         m++;
@@ -168,17 +170,21 @@ static int check_subgroup_call(const mtp_result *group_out, const mtp_workspace 
         size_t i = 0;
         while (i < k && group[i] != j)
             i++;
-        if (i == k)
-            return mtp__fail(err, MTP_ETOOFEW, MTP_NO_STUDY, "subgroup %zu has no studies", j + 1);
+        if (i == k) {
+            rc = mtp__fail(err, MTP_ETOOFEW, MTP_NO_STUDY, "the subgroup has no studies");
+            if (err != NULL)
+                err->group = j;
+            return rc;
+        }
     }
     return MTP_OK;
 }
 
-/* The failed subgroup fit's status, its message prefixed "subgroup <j>: ". */
+/* The failed subgroup fit's status, its error naming subgroup j. */
 static int subgroup_fail(mtp_error *err, int rc, size_t j)
 {
     if (err != NULL)
-        mtp__prefix_message(err, "subgroup", j + 1);
+        err->group = j;
     return rc;
 }
 

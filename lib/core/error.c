@@ -23,22 +23,6 @@ int mtp__fail(mtp_error *err, int code, size_t study, const char *fmt, ...)
     return code;
 }
 
-void mtp__prefix_message(mtp_error *err, const char *what, size_t number)
-{
-    char prefix[64];
-    const size_t cap = sizeof err->message;
-    const int len = snprintf(prefix, sizeof prefix, "%s %zu: ", what, number);
-    size_t plen = len < 0 ? 0 : (size_t)len, mlen;
-    if (plen >= cap)
-        plen = cap - 1;
-    mlen = strlen(err->message);
-    if (mlen > cap - 1 - plen)
-        mlen = cap - 1 - plen;
-    memmove(err->message + plen, err->message, mlen);
-    memcpy(err->message, prefix, plen);
-    err->message[plen + mlen] = '\0';
-}
-
 int mtp__check_generic_method(const mtp_options *o, const char *hint, mtp_error *err)
 {
     if (o->method == MTP_METHOD_MH || o->method == MTP_METHOD_PETO)

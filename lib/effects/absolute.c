@@ -52,14 +52,13 @@ static int check_control(const mtp_table2x2 *t, size_t i, mtp_error *err)
 {
     const double c = t->events_ctl, n = t->total_ctl;
     if (!isfinite(c) || !isfinite(n))
-        return mtp__fail(err, MTP_EDATA, i, "study %zu: control counts must be finite numbers", i + 1);
+        return mtp__fail(err, MTP_EDATA, i, "control counts must be finite numbers");
     if (c < 0 || !(n > 0))
         return mtp__fail(err, MTP_EDATA, i,
-                         "study %zu: control arm %g/%g needs events >= 0 and participants > 0",
-                         i + 1, c, n);
+                         "control arm %g/%g needs events >= 0 and participants > 0", c, n);
     if (c > n)
         return mtp__fail(err, MTP_EDATA, i,
-                         "study %zu: %g events in the control arm exceed its %g participants", i + 1,
+                         "%g events in the control arm exceed its %g participants",
                          c, n);
     return MTP_OK;
 }

@@ -11,19 +11,16 @@ int mtp__check_table(const mtp_table2x2 *t, size_t i, mtp_error *err)
 {
     const double a = t->events_trt, n1 = t->total_trt, c = t->events_ctl, n2 = t->total_ctl;
     if (!isfinite(a) || !isfinite(n1) || !isfinite(c) || !isfinite(n2))
-        return mtp__fail(err, MTP_EDATA, i, "study %zu: counts must be finite numbers", i + 1);
+        return mtp__fail(err, MTP_EDATA, i, "counts must be finite numbers");
     if (a < 0 || c < 0 || n1 < 0 || n2 < 0)
-        return mtp__fail(err, MTP_EDATA, i, "study %zu: negative count (%g/%g vs %g/%g)", i + 1, a,
+        return mtp__fail(err, MTP_EDATA, i, "negative count (%g/%g vs %g/%g)", a,
                          n1, c, n2);
     if (n1 == 0 || n2 == 0)
-        return mtp__fail(err, MTP_EDATA, i, "study %zu: an arm has zero participants (n1 = %g, n2 = %g)",
-                         i + 1, n1, n2);
+        return mtp__fail(err, MTP_EDATA, i, "an arm has zero participants (n1 = %g, n2 = %g)", n1, n2);
     if (a > n1)
-        return mtp__fail(err, MTP_EDATA, i, "study %zu: %g events in the treatment arm exceed its %g participants",
-                         i + 1, a, n1);
+        return mtp__fail(err, MTP_EDATA, i, "%g events in the treatment arm exceed its %g participants", a, n1);
     if (c > n2)
-        return mtp__fail(err, MTP_EDATA, i, "study %zu: %g events in the control arm exceed its %g participants",
-                         i + 1, c, n2);
+        return mtp__fail(err, MTP_EDATA, i, "%g events in the control arm exceed its %g participants", c, n2);
     return MTP_OK;
 }
 
@@ -54,22 +51,20 @@ static int peto_effect(mtp_effect *out, const mtp_table2x2 *t, size_t i, mtp_err
     const double n = n1 + n2, events = a + c, nonevents = n - events;
     double expected, var;
     if (!(n > 1))
-        return mtp__fail(err, MTP_EDATA, i, "study %zu: Peto's variance needs more than one participant",
-                         i + 1);
+        return mtp__fail(err, MTP_EDATA, i, "Peto's variance needs more than one participant");
     expected = n1 * events / n;
     var = (n1 / n) * (n2 / n) * events * nonevents / (n - 1);
     if (!isfinite(var))
         return mtp__fail(err, MTP_ENUMERIC, i,
-                         "study %zu: Peto's variance is out of double range (counts %g/%g vs %g/%g)",
-                         i + 1, a, n1, c, n2);
+                         "Peto's variance is out of double range (counts %g/%g vs %g/%g)", a, n1, c, n2);
     if (!(var > 0))
-        return mtp__fail(err, MTP_EDATA, i, "study %zu: Peto's variance is zero", i + 1);
+        return mtp__fail(err, MTP_EDATA, i, "Peto's variance is zero");
     out->yi = (a - expected) / var;
     out->vi = 1.0 / var;
     if (!isfinite(out->yi) || !isfinite(out->vi)) /* a subnormal V, or O - E overflowed */
         return mtp__fail(err, MTP_ENUMERIC, i,
-                         "study %zu: Peto's log odds ratio or its variance is out of double range "
-                         "(counts %g/%g vs %g/%g)", i + 1, a, n1, c, n2);
+                         "Peto's log odds ratio or its variance is out of double range "
+                         "(counts %g/%g vs %g/%g)", a, n1, c, n2);
     return MTP_OK;
 }
 
@@ -109,16 +104,14 @@ int mtp__effect_2x2(mtp_effect *out, unsigned int *flags, const mtp_table2x2 *t,
     case MTP_MEASURE_RR:
         if (a == 0 || c == 0)
             return mtp__fail(err, MTP_EDATA, i,
-                             "study %zu: no events in an arm and no continuity correction: log RR is infinite",
-                             i + 1);
+                             "no events in an arm and no continuity correction: log RR is infinite");
         out->yi = log((a / n1) / (c / n2));
         out->vi = 1 / a - 1 / n1 + 1 / c - 1 / n2;
         break;
     case MTP_MEASURE_OR:
         if (a == 0 || b == 0 || c == 0 || d == 0)
             return mtp__fail(err, MTP_EDATA, i,
-                             "study %zu: a zero cell and no continuity correction: log OR is infinite",
-                             i + 1);
+                             "a zero cell and no continuity correction: log OR is infinite");
         out->yi = log((a * d) / (b * c));
         out->vi = 1 / a + 1 / b + 1 / c + 1 / d;
         break;
@@ -134,13 +127,11 @@ int mtp__effect_2x2(mtp_effect *out, unsigned int *flags, const mtp_table2x2 *t,
     }
     if (!isfinite(out->yi) || !isfinite(out->vi))
         return mtp__fail(err, MTP_ENUMERIC, i,
-                         "study %zu: the %s or its variance is out of double range (counts %g/%g vs %g/%g)",
-                         i + 1, mtp_measure_name(measure), t->events_trt, t->total_trt,
+                         "the %s or its variance is out of double range (counts %g/%g vs %g/%g)", mtp_measure_name(measure), t->events_trt, t->total_trt,
                          t->events_ctl, t->total_ctl);
     if (!(out->vi > 0))
         return mtp__fail(err, MTP_EDATA, i,
-                         "study %zu: the %s has variance %g (all or no events in both arms, no correction)",
-                         i + 1, mtp_measure_name(measure), out->vi);
+                         "the %s has variance %g (all or no events in both arms, no correction)", mtp_measure_name(measure), out->vi);
     *flags = f;
     return MTP_OK;
 }

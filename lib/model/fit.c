@@ -53,9 +53,9 @@ static int fail_at(mtp_error *err, int code, size_t study, size_t column, const 
                    double value)
 {
     const int rc = column == MTP_NO_INDEX
-                       ? mtp__fail(err, code, study, "study %zu: %s", study + 1, what)
-                       : mtp__fail(err, code, study, "study %zu: moderator %zu is not a finite "
-                                                     "number", study + 1, column + 1);
+                       ? mtp__fail(err, code, study, "%s", what)
+                       : mtp__fail(err, code, study, "moderator %zu is not a finite "
+                                                     "number", column + 1);
     (void)value;
     if (err != NULL)
         err->column = column;
@@ -75,10 +75,9 @@ static int compact(mtp__model *m, mtp_workspace *ws, const mtp_data *d, mtp_erro
             return fail_at(err, MTP_EDATA, i, MTP_NO_INDEX, "estimate is not a finite number", y);
         if (!isfinite(v) || !(v > 0))
             return mtp__fail(err, MTP_EDATA, i,
-                             "study %zu: sampling variance %g is not a finite number > 0", i + 1, v);
+                             "sampling variance %g is not a finite number > 0", v);
         if (d->weights != NULL && !(isfinite(d->weights[i]) && d->weights[i] > 0))
-            return mtp__fail(err, MTP_EDATA, i, "study %zu: weight %g is not a finite number > 0",
-                             i + 1, d->weights[i]);
+            return mtp__fail(err, MTP_EDATA, i, "weight %g is not a finite number > 0", d->weights[i]);
         if (d->x != NULL)
             for (size_t j = 0; j < p; j++) {
                 const double xij = d->x[i * p + j];

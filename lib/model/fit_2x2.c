@@ -28,10 +28,10 @@ int mtp__check_effects(const mtp_effect *effects, size_t k, mtp_error *err)
     for (size_t i = 0; i < k; i++) {
         const double y = effects[i].yi, v = effects[i].vi;
         if (!isfinite(y))
-            return mtp__fail(err, MTP_EDATA, i, "study %zu: estimate is not a finite number", i + 1);
+            return mtp__fail(err, MTP_EDATA, i, "estimate is not a finite number");
         if (!isfinite(v) || !(v > 0))
             return mtp__fail(err, MTP_EDATA, i,
-                             "study %zu: sampling variance %g is not a finite number > 0", i + 1, v);
+                             "sampling variance %g is not a finite number > 0", v);
     }
     return MTP_OK;
 }

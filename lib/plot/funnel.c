@@ -46,13 +46,11 @@ static int check(const mtp_effect *effects, size_t k, const mtp_result *pooled,
         if (isnan(effects[i].yi))
             continue; /* dropped study */
         if (!isfinite(effects[i].yi))
-            return mtp__fail(err, MTP_EDATA, i, "study %zu: estimate is not finite", i + 1);
+            return mtp__fail(err, MTP_EDATA, i, "estimate is not finite");
         if (!(isfinite(effects[i].vi) && effects[i].vi > 0))
-            return mtp__fail(err, MTP_EDATA, i, "study %zu: variance must be positive and finite",
-                             i + 1);
+            return mtp__fail(err, MTP_EDATA, i, "variance must be positive and finite");
         if (!(fabs(effects[i].yi) <= limit && sqrt(effects[i].vi) <= limit))
-            return mtp__fail(err, MTP_EDATA, i, "study %zu: estimate or SE too extreme to draw",
-                             i + 1);
+            return mtp__fail(err, MTP_EDATA, i, "estimate or SE too extreme to draw");
         used++;
     }
     if (used == 0)

@@ -130,12 +130,12 @@ static void test_control_risk_errors(void **state)
     for (size_t i = 0; i < 2; i++) {
         err_reset(&err);
         assert_error(mtp_control_risk(&r, bad[i], 2, MTP_CONTROL_RISK_MEDIAN, &err), err, MTP_EDATA, 1,
-                     "study 2: control counts must be finite");
+                     "control counts must be finite");
     }
     for (size_t i = 2; i < N_ELEMS(bad); i++) {
         err_reset(&err);
         assert_error(mtp_control_risk(&r, bad[i], 2, MTP_CONTROL_RISK_POOLED, &err), err, MTP_EDATA, 1,
-                     "study 2: control arm");
+                     "control arm");
     }
     err_reset(&err);
     assert_error(mtp_control_risk(&r, over, 2, MTP_CONTROL_RISK_MEDIAN, &err), err, MTP_EDATA, 1,

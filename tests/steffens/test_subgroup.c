@@ -246,7 +246,7 @@ static void test_tau2_common_errors(void **state)
                  "no subgroups");
     err_reset(&err);
     assert_error(mtp_tau2_common(&tau2, e, bad_group, 3, 2, &err), err, MTP_EINVAL, 1,
-                 "study 2: subgroup index 2");
+                 "subgroup index 2");
     err_reset(&err);
     assert_error(mtp_tau2_common(&tau2, e, singles, 3, 3, &err), err, MTP_ETOOFEW, MTP_NO_STUDY,
                  "no subgroup has two studies");
@@ -256,20 +256,20 @@ static void test_tau2_common_errors(void **state)
     memcpy(bad, e, sizeof bad);
     bad[2].yi = NAN;
     err_reset(&err);
-    assert_error(mtp_tau2_common(&tau2, bad, group, 3, 2, &err), err, MTP_EDATA, 2, "study 3: estimate");
+    assert_error(mtp_tau2_common(&tau2, bad, group, 3, 2, &err), err, MTP_EDATA, 2, "estimate");
     bad[2] = e[2];
     bad[1].vi = 0;
     err_reset(&err);
     assert_error(mtp_tau2_common(&tau2, bad, group, 3, 2, &err), err, MTP_EDATA, 1,
-                 "study 2: sampling variance");
+                 "sampling variance");
     bad[1].vi = INFINITY;
     err_reset(&err);
     assert_error(mtp_tau2_common(&tau2, bad, group, 3, 2, &err), err, MTP_EDATA, 1,
-                 "study 2: sampling variance");
+                 "sampling variance");
     bad[1].vi = -1;
     err_reset(&err);
     assert_error(mtp_tau2_common(&tau2, bad, group, 3, 2, &err), err, MTP_EDATA, 1,
-                 "study 2: sampling variance");
+                 "sampling variance");
     /* a subnormal variance: 1/v overflows, the estimate is not finite */
     bad[1].vi = DBL_MIN / 1e10;
     err_reset(&err);
@@ -303,17 +303,21 @@ static void test_subgroup_test_errors(void **state)
     assert_error(mtp_subgroup_test(&t, r, 2, &err), err, MTP_ETOOFEW, MTP_NO_STUDY, "with a result");
     r[1].estimate = INFINITY;
     err_reset(&err);
-    assert_error(mtp_subgroup_test(&t, r, 3, &err), err, MTP_EDATA, MTP_NO_STUDY, "subgroup 2");
+    assert_error(mtp_subgroup_test(&t, r, 3, &err), err, MTP_EDATA, MTP_NO_STUDY, "estimate inf");
+    assert_int_equal(err.group, 1);
     r[1].estimate = 1;
     r[2].se = 0; /* a zero-width Knapp-Hartung fit */
     err_reset(&err);
-    assert_error(mtp_subgroup_test(&t, r, 3, &err), err, MTP_EDATA, MTP_NO_STUDY, "subgroup 3");
+    assert_error(mtp_subgroup_test(&t, r, 3, &err), err, MTP_EDATA, MTP_NO_STUDY, "standard error");
+    assert_int_equal(err.group, 2);
     r[2].se = NAN;
     err_reset(&err);
-    assert_error(mtp_subgroup_test(&t, r, 3, &err), err, MTP_EDATA, MTP_NO_STUDY, "subgroup 3");
+    assert_error(mtp_subgroup_test(&t, r, 3, &err), err, MTP_EDATA, MTP_NO_STUDY, "standard error");
+    assert_int_equal(err.group, 2);
     r[2].se = -1;
     err_reset(&err);
-    assert_error(mtp_subgroup_test(&t, r, 3, &err), err, MTP_EDATA, MTP_NO_STUDY, "subgroup 3");
+    assert_error(mtp_subgroup_test(&t, r, 3, &err), err, MTP_EDATA, MTP_NO_STUDY, "standard error");
+    assert_int_equal(err.group, 2);
     /* weights overflow: 1/se² is infinite for both */
     r[0].estimate = 1e200;
     r[0].se = 1e-200;
@@ -393,18 +397,19 @@ static void test_pool_subgroups_errors(void **state)
     assert_error(CALL(res, w, e, group, 4, 0, SEP, &o), err, MTP_EINVAL, MTP_NO_STUDY, "no subgroups");
     err_reset(&err);
     assert_error(CALL(res, w, e, out_of_range, 4, 2, SEP, &o), err, MTP_EINVAL, 3,
-                 "study 4: subgroup index 3 is not below 2");
+                 "subgroup index 3 is not below 2");
     err_reset(&err);
     assert_error(CALL(res, w, e, one_empty, 4, 3, SEP, &o), err, MTP_ETOOFEW, MTP_NO_STUDY,
-                 "subgroup 2 has no studies");
+                 "the subgroup has no studies");
+    assert_int_equal(err.group, 1);
     memcpy(be, e, sizeof be);
     be[3].yi = INFINITY;
     err_reset(&err);
-    assert_error(CALL(res, w, be, group, 4, 2, SEP, &o), err, MTP_EDATA, 3, "study 4: estimate");
+    assert_error(CALL(res, w, be, group, 4, 2, SEP, &o), err, MTP_EDATA, 3, "estimate");
     be[3] = e[3];
     be[0].vi = NAN;
     err_reset(&err);
-    assert_error(CALL(res, w, be, group, 4, 2, SEP, &o), err, MTP_EDATA, 0, "study 1: sampling variance");
+    assert_error(CALL(res, w, be, group, 4, 2, SEP, &o), err, MTP_EDATA, 0, "sampling variance");
     err_reset(&err);
     assert_error(CALL(res, w, e, singles, 4, 4, COM, &o), err, MTP_ETOOFEW, MTP_NO_STUDY,
                  "no subgroup has two studies");
@@ -418,7 +423,8 @@ static void test_pool_subgroups_errors(void **state)
         mtp_workspace *w6 = mtp_workspace_alloc(6, 1);
         err_reset(&err);
         assert_error(mtp_pool_subgroups(res, &all, &t, w6, het, g2, 6, 2, SEP, &bad, &err), err,
-                     MTP_ENOCONV, MTP_NO_STUDY, "subgroup 1: ");
+                     MTP_ENOCONV, MTP_NO_STUDY, "did not reach tolerance");
+        assert_int_equal(err.group, 0);
         mtp_workspace_free(w6);
     }
     /* nothing written to overall or test on failure; err may be NULL */

@@ -320,14 +320,14 @@ static void expect_bad_table(mtp_workspace *ws, mtp_table2x2 bad, const char *ph
     mtp_error e;
     mtp_effect eff = {1, 1};
     unsigned int flags = 99;
-    t[2] = bad; /* third study: index 2, "study 3" in the message */
+    t[2] = bad; /* third study: index 2 in mtp_error::study, not in the message */
 
     err_reset(&e);
     assert_error(mtp_pool_2x2(&r, ws, t, 4, NULL, &e), e, MTP_EDATA, 2, phrase);
-    assert_non_null(strstr(e.message, "study 3:"));
+    assert_null(strstr(e.message, "study"));
     err_reset(&e);
     assert_error(mtp_effect_from_2x2(&eff, &flags, &bad, NULL, &e), e, MTP_EDATA, 0, phrase);
-    assert_non_null(strstr(e.message, "study 1:"));
+    assert_null(strstr(e.message, "study"));
     /* every method validates the data first */
     for (int m = MTP_METHOD_FE; m <= MTP_METHOD_EB; m++) {
         mtp_options o = opts_default();
@@ -370,7 +370,7 @@ static void expect_bad_effect(mtp_workspace *ws, mtp_effect bad, const char *phr
         o.method = (mtp_method)m;
         err_reset(&e);
         assert_error(mtp_pool_effects(&r, ws, e4, 4, &o, &e), e, MTP_EDATA, 2, phrase);
-        assert_non_null(strstr(e.message, "study 3:"));
+        assert_null(strstr(e.message, "study"));
     }
 }
 
@@ -435,7 +435,7 @@ static void test_zero_cell_without_correction(void **state)
     o.measure = MTP_MEASURE_RR;
     err_reset(&e);
     assert_error(mtp_pool_2x2(&r, ws, t, 3, &o, &e), e, MTP_EDATA, 1,
-                 "study 2: no events in an arm and no continuity correction: log RR is infinite");
+                 "no events in an arm and no continuity correction: log RR is infinite");
     err_reset(&e);
     assert_error(mtp_effect_from_2x2(&eff, NULL, &t[1], &o, &e), e, MTP_EDATA, 0, "log RR is infinite");
     assert_int_equal(mtp_pool_2x2(&r, ws, u, 3, &o, &e), MTP_OK); /* b = 0 is fine for RR */
@@ -443,7 +443,7 @@ static void test_zero_cell_without_correction(void **state)
     o.measure = MTP_MEASURE_OR;
     err_reset(&e);
     assert_error(mtp_pool_2x2(&r, ws, t, 3, &o, &e), e, MTP_EDATA, 1,
-                 "study 2: a zero cell and no continuity correction: log OR is infinite");
+                 "a zero cell and no continuity correction: log OR is infinite");
     err_reset(&e);
     assert_error(mtp_pool_2x2(&r, ws, u, 3, &o, &e), e, MTP_EDATA, 2, "log OR is infinite");
 
