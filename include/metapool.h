@@ -600,6 +600,12 @@ enum mtp_study_flag_fit {
     MTP_STUDY_EXCLUDED = 16u   /**< left out by mtp_data::keep */
 };
 
+/** How a fit writes its per-study arrays (mtp_fit_out::flags). */
+enum mtp_fit_out_flag {
+    MTP_OUT_KEPT_ONLY = 1u /**< write the entries of kept studies only, leave the others as
+                                they are (fits over disjoint masks can share the arrays) */
+};
+
 /**
  * @brief Where a fit writes. Every pointer may be NULL (not wanted). Arrays
  * of k are in the order of the data view; a study left out by the keep mask
@@ -608,6 +614,7 @@ enum mtp_study_flag_fit {
  */
 typedef struct mtp_fit_out {
     unsigned int version;  /**< ::MTP_FIT_OUT_VERSION */
+    unsigned int flags;    /**< ::mtp_fit_out_flag bits (0: write every study's entry) */
     mtp_summary *summary;  /**< one summary */
     mtp_coef *coef;        /**< p coefficients, in the columns' order */
     double *vcov;          /**< p x p covariance matrix of the coefficients, row-major */
@@ -627,7 +634,7 @@ typedef struct mtp_fit_out {
     double *ranef_se;      /**< their standard errors */
     double *ranef_lower;   /**< k lower prediction limits of the random effects */
     double *ranef_upper;   /**< upper limits */
-    unsigned int *flags;   /**< k ::mtp_study_flag bits */
+    unsigned int *study_flags; /**< k ::mtp_study_flag bits */
 } mtp_fit_out;
 
 /** Version of ::mtp_fit_out described by this header. */
@@ -997,6 +1004,42 @@ MTP_API int mtp_pool_subgroups(mtp_result *group_out, mtp_result *overall, mtp_s
                                mtp_workspace *w, const mtp_effect *effects, const size_t *group,
                                size_t k, size_t ngroups, mtp_subgroup_tau2 mode,
                                const mtp_options *opts, mtp_error *err);
+
+/** Notes of a subgroup fit (mtp_summary::notes, with ::mtp_note). */
+enum mtp_note_subgroup {
+    MTP_NOTE_TAU2_COMMON = 512u /**< tau² is the common one of the subgroup model (the
+                                     meta-regression on subgroup indicators), with its CI */
+};
+
+/**
+ * @brief Subgroup analysis on a data view: a fit per subgroup, the overall
+ * fit and the test for subgroup differences, with every output of mtp_fit()
+ * for each.
+ *
+ * ::MTP_SUBGROUP_SEPARATE fits each subgroup on its own. ::MTP_SUBGROUP_COMMON
+ * fits the meta-regression on subgroup indicators first (metafor's
+ * rma(yi, vi, mods = ~ factor(group), method = M), with any tau² method),
+ * then each subgroup and the overall model with that tau² (each summary
+ * carries ::MTP_NOTE_TAU2_COMMON, the method M and the common model's
+ * Q-profile CI). Per-study arrays of @p groups are written at the studies
+ * of each subgroup only, so all subgroups may share the same k-long arrays.
+ * The test is Q between subgroups (Borenstein et al. 2009, ch. 19).
+ * @param groups  @p ngroups outputs (see ::mtp_fit_out), one per subgroup
+ * @param overall output of the fit of all studies (may be NULL)
+ * @param[out] test test for subgroup differences (may be NULL; NaN with one subgroup)
+ * @param w       workspace for k studies, and ngroups columns for ::MTP_SUBGROUP_COMMON
+ * @param data    the data view (intercept only: data->x must be NULL)
+ * @param group   k subgroup indices in [0, ngroups) (read for kept studies)
+ * @param ngroups number of subgroups, each with at least one kept study
+ * @param mode    separate or common tau²
+ * @param opts    model options; NULL = defaults
+ * @param[out] err may be NULL; mtp_error::group names a failing subgroup
+ * @return ::MTP_OK or the error of the failing fit
+ */
+MTP_API int mtp_subgroups(const mtp_fit_out *groups, const mtp_fit_out *overall,
+                          mtp_subgroup_diff *test, mtp_workspace *w, const mtp_data *data,
+                          const size_t *group, size_t ngroups, mtp_subgroup_tau2 mode,
+                          const mtp_model_options *opts, mtp_error *err);
 /** @} */
 
 /* ---- absolute effects (lib/absolute.c) --------------------------------- */
@@ -1105,6 +1148,35 @@ MTP_API int mtp_control_risk(double *risk, const mtp_table2x2 *tables, size_t k,
 MTP_API int mtp_pool_batch(mtp_result *out, int *status, const mtp_effect *effects,
                            const size_t *offsets, size_t n, const mtp_options *opts,
                            unsigned int nthreads, mtp_error *err);
+
+/**
+ * @brief Fit many independent models laid out back to back: analysis j is
+ * the rows offsets[j] .. offsets[j+1] of @p all (its yi, vi, x rows, keep
+ * and weights), fitted by mtp_fit() with @p opts.
+ *
+ * @p out is read as one output for all analyses: summary has n entries,
+ * coef n x p, vcov n x p x p, and every per-study array the total number of
+ * rows, each analysis writing its own rows. A failing analysis gets its
+ * status in @p status, a summary with NaN numbers (and its k), NaN rows;
+ * the others go on. With @p nthreads > 1 the analyses are shared out to
+ * POSIX threads (each with its own workspace, allocated here), and the
+ * results are bit-identical to one thread.
+ * @param out      outputs (see above); every pointer may be NULL
+ * @param[out] status n statuses (::MTP_OK or the analysis's error)
+ * @param all      the rows of every analysis (all->k = offsets[n])
+ * @param offsets  n + 1 nondecreasing row offsets, offsets[0] = 0
+ * @param n        number of analyses
+ * @param opts     model options for every analysis; NULL = defaults
+ * @param nthreads worker threads (0 or 1: the calling thread only)
+ * @param[out] err the first failing analysis's error (mtp_error::analysis, and
+ *                 mtp_error::study as a row of @p all); may be NULL
+ * @return ::MTP_OK when every analysis succeeded; else the first failure's
+ *         status (the others' are in @p status); ::MTP_EINVAL or ::MTP_ENOMEM
+ *         for the call itself
+ */
+MTP_API int mtp_fit_batch(const mtp_fit_out *out, int *status, const mtp_data *all,
+                          const size_t *offsets, size_t n, const mtp_model_options *opts,
+                          unsigned int nthreads, mtp_error *err);
 /** @} */
 
 /* ---- plots (lib/plot_forest.c, lib/plot_funnel.c) ---------------------- */

@@ -10,6 +10,8 @@
 
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
+#include <math.h>
 
 #if !defined(MTP_NO_THREADS) && (defined(__unix__) || defined(__APPLE__)) && \
     !defined(__STDC_NO_ATOMICS__)
@@ -23,7 +25,8 @@
 /* Upper bound on worker threads, whatever the caller asks. */
 #define MTP_BATCH_MAX_THREADS 256u
 
-/* Shared, read-only description of the job. */
+/* Shared, read-only description of the job: either the version 0.1 call
+ * (effects, opts, out) or the data view (all, mopts, fout). */
 typedef struct {
     mtp_result *out;
     int *status;
@@ -31,6 +34,9 @@ typedef struct {
     const size_t *offsets;
     size_t n;
     const mtp_options *opts;
+    const mtp_data *all;
+    const mtp_model_options *mopts;
+    const mtp_fit_out *fout;
     size_t chunk; /* analyses handed out at a time */
 #if MTP_BATCH_THREADS
     atomic_size_t next; /* first analysis not yet handed out */
@@ -47,9 +53,65 @@ typedef struct {
 
 /* Fit analyses [begin, end); the first failure keeps its detail, located by
  * mtp_error::analysis and the study's index in the whole effects array. */
+/* Analysis j of a data-view job: its rows of the view and of the outputs. */
+static int fit_view(const batch_job *job, mtp_workspace *ws, size_t j, mtp_error *err)
+{
+    const mtp_data *a = job->all;
+    const mtp_fit_out *o = job->fout;
+    const size_t off = job->offsets[j], k = job->offsets[j + 1] - off;
+    const size_t p = a->x == NULL ? 1 : a->p;
+    mtp_data d = *a;
+    mtp_fit_out f = *o;
+    double **rows[] = {&f.weight, &f.ci_lower, &f.ci_upper, &f.fitted, &f.resid, &f.hat,
+                       &f.blup, &f.blup_se, &f.blup_lower, &f.blup_upper, &f.ranef,
+                       &f.ranef_se, &f.ranef_lower, &f.ranef_upper};
+    int rc;
+    d.k = k;
+    d.yi = a->yi + off;
+    d.vi = a->vi + off;
+    d.x = a->x != NULL ? a->x + off * p : NULL;
+    d.keep = a->keep != NULL ? a->keep + off : NULL;
+    d.weights = a->weights != NULL ? a->weights + off : NULL;
+    f.summary = o->summary != NULL ? o->summary + j : NULL;
+    f.coef = o->coef != NULL ? o->coef + j * p : NULL;
+    f.vcov = o->vcov != NULL ? o->vcov + j * p * p : NULL;
+    for (size_t r = 0; r < sizeof rows / sizeof rows[0]; r++)
+        if (*rows[r] != NULL)
+            *rows[r] += off;
+    if (f.study_flags != NULL)
+        f.study_flags += off;
+    if ((rc = mtp_fit(&f, ws, &d, job->mopts, err)) == MTP_OK)
+        return MTP_OK;
+    if (f.summary != NULL) { /* a failed analysis: NaN numbers, its k */
+        mtp__summary_clear(f.summary);
+        f.summary->k = k;
+        f.summary->measure = a->measure;
+        f.summary->tau2_method = job->mopts != NULL ? job->mopts->tau2 : MTP_TAU2_REML;
+    }
+    for (size_t r = 0; r < sizeof rows / sizeof rows[0]; r++)
+        if (*rows[r] != NULL)
+            for (size_t i = 0; i < k; i++)
+                (*rows[r])[i] = NAN;
+    return rc;
+}
+
 static void fit_range(batch_worker *wk, size_t begin, size_t end)
 {
     const batch_job *job = wk->job;
+    if (job->all != NULL) {
+        for (size_t j = begin; j < end; j++) {
+            mtp_error e;
+            const int rc = fit_view(job, wk->ws, j, wk->first_fail == SIZE_MAX ? &e : NULL);
+            job->status[j] = rc;
+            if (rc != MTP_OK && wk->first_fail == SIZE_MAX) {
+                wk->first_fail = j;
+                wk->err = e;
+                wk->err.study = e.study == MTP_NO_STUDY ? MTP_NO_STUDY : job->offsets[j] + e.study;
+                wk->err.analysis = j;
+            }
+        }
+        return;
+    }
     for (size_t j = begin; j < end; j++) {
         const size_t off = job->offsets[j], k = job->offsets[j + 1] - off;
         mtp_error e;
@@ -90,56 +152,30 @@ static void *worker_main(void *arg)
 }
 #endif
 
-int mtp_pool_batch(mtp_result *out, int *status, const mtp_effect *effects, const size_t *offsets,
-                   size_t n, const mtp_options *opts, unsigned int nthreads, mtp_error *err)
+/* Run a job on nworkers workers (the caller's thread and nworkers - 1
+ * POSIX threads), each with a workspace of kmax studies and pmax columns;
+ * the first failure's status and detail. */
+static int run_job(batch_job *job, unsigned int nthreads, size_t kmax, size_t pmax, mtp_error *err)
 {
-    mtp_options tmp;
-    const mtp_options *o = mtp__options_or_default(opts, &tmp);
-    batch_job job;
     batch_worker one, *workers = &one;
-    size_t kmax = 1, nworkers = 1, first = SIZE_MAX, failed_worker = 0;
+    size_t nworkers = 1, first = SIZE_MAX, failed_worker = 0;
+    const size_t n = job->n;
     int rc;
-
-    if (n == 0)
-        return MTP_OK;
-    if (out == NULL || status == NULL || effects == NULL || offsets == NULL)
-        return mtp__fail(err, MTP_EINVAL, MTP_NO_STUDY,
-                         "NULL results, status, effects or offsets pointer");
-    if ((rc = mtp__check_options(o, err)) != MTP_OK)
-        return rc;
-    /* what would make every analysis fail is a bad call */
-    if ((rc = mtp__check_generic_method(o, "", err)) != MTP_OK)
-        return rc;
-    for (size_t j = 0; j < n; j++) {
-        if (offsets[j + 1] < offsets[j])
-            return mtp__fail(err, MTP_EINVAL, MTP_NO_STUDY,
-                             "offsets[%zu] = %zu is less than offsets[%zu] = %zu", j + 1,
-                             offsets[j + 1], j, offsets[j]);
-        if (offsets[j + 1] - offsets[j] > kmax)
-            kmax = offsets[j + 1] - offsets[j];
-    }
-
-    job.out = out;
-    job.status = status;
-    job.effects = effects;
-    job.offsets = offsets;
-    job.n = n;
-    job.opts = o;
 
 #if MTP_BATCH_THREADS
     if (nthreads > MTP_BATCH_MAX_THREADS)
         nthreads = MTP_BATCH_MAX_THREADS;
     nworkers = nthreads < 2 ? 1 : (n < nthreads ? n : nthreads);
     /* about 16 chunks per worker, for balance when fits differ in cost */
-    job.chunk = n / (nworkers * 16);
-    if (job.chunk == 0)
-        job.chunk = 1;
-    if (job.chunk > 4096)
-        job.chunk = 4096;
-    atomic_init(&job.next, 0);
+    job->chunk = n / (nworkers * 16);
+    if (job->chunk == 0)
+        job->chunk = 1;
+    if (job->chunk > 4096)
+        job->chunk = 4096;
+    atomic_init(&job->next, 0);
 #else
     (void)nthreads;
-    job.chunk = n;
+    job->chunk = n;
 #endif
 
     if (nworkers > 1) {
@@ -149,9 +185,9 @@ int mtp_pool_batch(mtp_result *out, int *status, const mtp_effect *effects, cons
     }
     rc = MTP_OK;
     for (size_t t = 0; t < nworkers; t++) {
-        workers[t].job = &job;
+        workers[t].job = job;
         workers[t].first_fail = SIZE_MAX;
-        workers[t].ws = mtp_workspace_alloc(kmax, 1);
+        workers[t].ws = mtp_workspace_alloc(kmax, pmax);
         if (workers[t].ws == NULL)
             rc = MTP_ENOMEM;
     }
@@ -194,7 +230,7 @@ int mtp_pool_batch(mtp_result *out, int *status, const mtp_effect *effects, cons
             failed_worker = t;
         }
     if (first != SIZE_MAX) {
-        rc = status[first];
+        rc = job->status[first];
         if (err != NULL)
             *err = workers[failed_worker].err;
     }
@@ -205,4 +241,84 @@ done:
     if (workers != &one)
         free(workers);
     return rc;
+}
+
+/* Offsets nondecreasing; the largest analysis into *kmax. */
+static int check_offsets(size_t *kmax, const size_t *offsets, size_t n, mtp_error *err)
+{
+    *kmax = 1;
+    for (size_t j = 0; j < n; j++) {
+        if (offsets[j + 1] < offsets[j])
+            return mtp__fail(err, MTP_EINVAL, MTP_NO_STUDY,
+                             "offsets[%zu] = %zu is less than offsets[%zu] = %zu", j + 1,
+                             offsets[j + 1], j, offsets[j]);
+        if (offsets[j + 1] - offsets[j] > *kmax)
+            *kmax = offsets[j + 1] - offsets[j];
+    }
+    return MTP_OK;
+}
+
+int mtp_pool_batch(mtp_result *out, int *status, const mtp_effect *effects, const size_t *offsets,
+                   size_t n, const mtp_options *opts, unsigned int nthreads, mtp_error *err)
+{
+    mtp_options tmp;
+    const mtp_options *o = mtp__options_or_default(opts, &tmp);
+    batch_job job;
+    size_t kmax;
+    int rc;
+
+    if (n == 0)
+        return MTP_OK;
+    if (out == NULL || status == NULL || effects == NULL || offsets == NULL)
+        return mtp__fail(err, MTP_EINVAL, MTP_NO_STUDY,
+                         "NULL results, status, effects or offsets pointer");
+    if ((rc = mtp__check_options(o, err)) != MTP_OK)
+        return rc;
+    /* what would make every analysis fail is a bad call */
+    if ((rc = mtp__check_generic_method(o, "", err)) != MTP_OK)
+        return rc;
+    if ((rc = check_offsets(&kmax, offsets, n, err)) != MTP_OK)
+        return rc;
+    memset(&job, 0, sizeof job);
+    job.out = out;
+    job.status = status;
+    job.effects = effects;
+    job.offsets = offsets;
+    job.n = n;
+    job.opts = o;
+    return run_job(&job, nthreads, kmax, 1, err);
+}
+
+int mtp_fit_batch(const mtp_fit_out *out, int *status, const mtp_data *all, const size_t *offsets,
+                  size_t n, const mtp_model_options *opts, unsigned int nthreads, mtp_error *err)
+{
+    mtp_model_options resolved;
+    batch_job job;
+    size_t kmax;
+    int rc;
+
+    if (n == 0)
+        return MTP_OK;
+    if (out == NULL || status == NULL || all == NULL || offsets == NULL)
+        return mtp__fail(err, MTP_EINVAL, MTP_NO_STUDY,
+                         "NULL outputs, status, data or offsets pointer");
+    if (out->version != MTP_FIT_OUT_VERSION)
+        return mtp__fail(err, MTP_EINVAL, MTP_NO_STUDY, "output version %u is not %u",
+                         out->version, (unsigned int)MTP_FIT_OUT_VERSION);
+    if ((rc = mtp__model_options_resolve(&resolved, opts, err)) != MTP_OK)
+        return rc;
+    if ((rc = check_offsets(&kmax, offsets, n, err)) != MTP_OK)
+        return rc;
+    if (offsets[0] != 0 || offsets[n] != all->k)
+        return mtp__fail(err, MTP_EINVAL, MTP_NO_STUDY,
+                         "offsets run from %zu to %zu, not from 0 to the data's k = %zu",
+                         offsets[0], offsets[n], all->k);
+    memset(&job, 0, sizeof job);
+    job.status = status;
+    job.offsets = offsets;
+    job.n = n;
+    job.all = all;
+    job.mopts = &resolved;
+    job.fout = out;
+    return run_job(&job, nthreads, kmax, all->x == NULL ? 1 : all->p, err);
 }

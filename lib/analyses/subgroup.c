@@ -243,3 +243,161 @@ int mtp_pool_subgroups(mtp_result *group_out, mtp_result *overall, mtp_subgroup_
         *test = diff;
     return MTP_OK;
 }
+
+/* ---- the subgroup analysis on a data view -------------------------------- */
+
+/* Q between subgroups around their IV mean, from the subgroups' estimates
+ * and standard errors. */
+static int q_between(mtp_subgroup_diff *out, const double *y, const double *se, size_t ngroups,
+                     mtp_error *err)
+{
+    double sw = 0, swy = 0, mu, q = 0;
+    for (size_t j = 0; j < ngroups; j++) {
+        if (!isfinite(y[j]) || !isfinite(se[j]) || !(se[j] > 0)) {
+            const int rc = mtp__fail(err, MTP_EDATA, MTP_NO_STUDY,
+                                     "estimate %g with standard error %g (need finite, se > 0)",
+                                     y[j], se[j]);
+            if (err != NULL)
+                err->group = j;
+            return rc;
+        }
+        sw += 1 / (se[j] * se[j]);
+        swy += y[j] / (se[j] * se[j]);
+    }
+    mu = swy / sw;
+    for (size_t j = 0; j < ngroups; j++)
+        q += (y[j] - mu) * (y[j] - mu) / (se[j] * se[j]);
+    if (!isfinite(q))
+        return mtp__fail(err, MTP_ENUMERIC, MTP_NO_STUDY, "Q between subgroups is not finite");
+    out->q = q;
+    out->df = (double)(ngroups - 1);
+    out->p = gsl_cdf_chisq_Q(q, out->df);
+    return MTP_OK;
+}
+
+/* A summary of the subgroup model: the chosen method, its common tau²'s CI. */
+static void mark_common(mtp_summary *s, const mtp_summary *common, mtp_tau2_method method)
+{
+    s->tau2_method = method;
+    s->notes = (s->notes & ~(unsigned int)MTP_NOTE_TAU2_FIXED) | MTP_NOTE_TAU2_COMMON;
+    s->tau2_ci_lower = common->tau2_ci_lower;
+    s->tau2_ci_upper = common->tau2_ci_upper;
+    s->tau2_se = common->tau2_se;
+}
+
+/* The common tau² with its Q-profile CI: the meta-regression on the
+ * subgroup indicators (intercept + ngroups - 1 dummies) in ws->px. */
+static int common_tau2(mtp_summary *s, mtp_workspace *ws, const mtp_data *d, const size_t *group,
+                       size_t ngroups, const mtp_model_options *o, mtp_error *err)
+{
+    mtp_data reg = *d;
+    mtp_model_options ro = *o;
+    mtp_fit_out out = MTP_FIT_OUT_INIT;
+    if (ngroups > ws->pmax)
+        return mtp__fail(err, MTP_EBADLEN, MTP_NO_STUDY,
+                         "a common tau2 over %zu subgroups needs a workspace of %zu columns, not %zu",
+                         ngroups, ngroups, ws->pmax);
+    for (size_t i = 0; i < d->k; i++) {
+        const int kept = d->keep == NULL || d->keep[i];
+        ws->px[i * ngroups] = 1;
+        for (size_t j = 1; j < ngroups; j++)
+            ws->px[i * ngroups + j] = kept && group[i] == j ? 1.0 : 0.0;
+    }
+    reg.x = ws->px;
+    reg.p = ngroups;
+    ro.btt = NULL;
+    ro.nbtt = 0;
+    ro.flags |= MTP_FIT_NO_R2;
+    out.summary = s;
+    return mtp_fit(&out, ws, &reg, &ro, err);
+}
+
+int mtp_subgroups(const mtp_fit_out *groups, const mtp_fit_out *overall, mtp_subgroup_diff *test,
+                  mtp_workspace *ws, const mtp_data *d, const size_t *group, size_t ngroups,
+                  mtp_subgroup_tau2 mode, const mtp_model_options *opts, mtp_error *err)
+{
+    static const mtp_model_options defaults = MTP_MODEL_OPTIONS_INIT;
+    mtp_model_options o = opts != NULL ? *opts : defaults, fixed;
+    mtp_subgroup_diff diff = {NAN, 0, NAN};
+    mtp_summary common;
+    int rc;
+
+    if (groups == NULL || ws == NULL || d == NULL || group == NULL)
+        return mtp__fail(err, MTP_EINVAL, MTP_NO_STUDY, "NULL outputs, workspace, data or group pointer");
+    if (d->x != NULL)
+        return mtp__fail(err, MTP_EINVAL, MTP_NO_STUDY,
+                         "subgroups of a meta-regression: fit the interaction model instead");
+    if (mode != MTP_SUBGROUP_SEPARATE && mode != MTP_SUBGROUP_COMMON)
+        return mtp__fail(err, MTP_EINVAL, MTP_NO_STUDY, "unknown subgroup tau2 mode %d", (int)mode);
+    if (ngroups == 0)
+        return mtp__fail(err, MTP_EINVAL, MTP_NO_STUDY, "no subgroups (ngroups = 0)");
+    if (d->k > ws->kmax)
+        return mtp__fail(err, MTP_EBADLEN, MTP_NO_STUDY, "%zu studies but the workspace holds %zu",
+                         d->k, ws->kmax);
+    for (size_t i = 0; i < d->k; i++)
+        if ((d->keep == NULL || d->keep[i]) && group[i] >= ngroups)
+            return mtp__fail(err, MTP_EINVAL, i, "subgroup index %zu is not below %zu", group[i],
+                             ngroups);
+    for (size_t j = 0; j < ngroups; j++) {
+        size_t i = 0;
+        while (i < d->k && !((d->keep == NULL || d->keep[i]) && group[i] == j))
+            i++;
+        if (i == d->k) {
+            rc = mtp__fail(err, MTP_ETOOFEW, MTP_NO_STUDY, "the subgroup has no studies");
+            if (err != NULL)
+                err->group = j;
+            return rc;
+        }
+    }
+    if (mode == MTP_SUBGROUP_COMMON) {
+        const mtp_tau2_info *t = mtp_tau2_get((int)o.tau2);
+        if (t == NULL || !(t->flags & MTP_TAU2_ESTIMATED))
+            return mtp__fail(err, MTP_EINVAL, MTP_NO_STUDY,
+                             "a common tau2 is estimated: the method must be a tau2 estimator, not %s",
+                             t != NULL ? t->name : "?");
+        if ((rc = common_tau2(&common, ws, d, group, ngroups, &o, err)) != MTP_OK)
+            return rc;
+    }
+    fixed = o;
+    if (mode == MTP_SUBGROUP_COMMON) {
+        fixed.tau2 = MTP_TAU2_FIXED;
+        fixed.tau2_value = common.tau2;
+    }
+    /* each subgroup's estimate and SE, for the test: ws->py and ws->pv
+     * (free outside mtp_permutest; ngroups <= k) */
+    for (size_t j = 0; j < ngroups; j++) {
+        mtp_fit_out gj = groups[j];
+        mtp_data dj = *d;
+        mtp_summary local;
+        for (size_t i = 0; i < d->k; i++)
+            ws->keep[i] = (d->keep == NULL || d->keep[i]) && group[i] == j;
+        dj.keep = ws->keep;
+        gj.flags |= MTP_OUT_KEPT_ONLY;
+        if (gj.summary == NULL)
+            gj.summary = &local;
+        if ((rc = mtp_fit(&gj, ws, &dj, &fixed, err)) != MTP_OK) {
+            if (err != NULL)
+                err->group = j;
+            return rc;
+        }
+        if (mode == MTP_SUBGROUP_COMMON)
+            mark_common(gj.summary, &common, o.tau2);
+        ws->py[j] = gj.summary->mu.estimate;
+        ws->pv[j] = gj.summary->mu.se;
+    }
+    if (ngroups >= 2 && (rc = q_between(&diff, ws->py, ws->pv, ngroups, err)) != MTP_OK)
+        return rc;
+    if (overall != NULL) {
+        mtp_fit_out ov = *overall;
+        mtp_summary local;
+        if (ov.summary == NULL)
+            ov.summary = &local;
+        if ((rc = mtp_fit(&ov, ws, d, &fixed, err)) != MTP_OK)
+            return rc;
+        if (mode == MTP_SUBGROUP_COMMON)
+            mark_common(ov.summary, &common, o.tau2);
+    }
+    if (test != NULL)
+        *test = diff;
+    return MTP_OK;
+}

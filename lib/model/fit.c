@@ -521,13 +521,15 @@ static void write_studies(const mtp_fit_out *out, const mtp_summary *s, const fi
     double *arrays[] = {out->weight, out->ci_lower, out->ci_upper, out->fitted, out->resid,
                         out->hat, out->blup, out->blup_se, out->blup_lower, out->blup_upper,
                         out->ranef, out->ranef_se, out->ranef_lower, out->ranef_upper};
-    for (size_t a = 0; a < sizeof arrays / sizeof arrays[0]; a++)
-        if (arrays[a] != NULL)
+    if (!(out->flags & MTP_OUT_KEPT_ONLY)) {
+        for (size_t a = 0; a < sizeof arrays / sizeof arrays[0]; a++)
+            if (arrays[a] != NULL)
+                for (size_t i = 0; i < d->k; i++)
+                    arrays[a][i] = NAN;
+        if (out->study_flags != NULL)
             for (size_t i = 0; i < d->k; i++)
-                arrays[a][i] = NAN;
-    if (out->flags != NULL)
-        for (size_t i = 0; i < d->k; i++)
-            out->flags[i] = MTP_STUDY_EXCLUDED;
+                out->study_flags[i] = MTP_STUDY_EXCLUDED;
+    }
     for (size_t j = 0; j < m->n; j++) {
         const size_t i = ws->idx[j];
         const double sd = sqrt(m->v[j]), fitted = m->y[j] - ws->fr[j];
@@ -538,8 +540,8 @@ static void write_studies(const mtp_fit_out *out, const mtp_summary *s, const fi
         put(out->fitted, i, fitted);
         put(out->resid, i, ws->fr[j]);
         put(out->hat, i, ws->fh[j]);
-        if (out->flags != NULL)
-            out->flags[i] = 0;
+        if (out->study_flags != NULL)
+            out->study_flags[i] = 0;
         if (d->weights == NULL) { /* metafor: not defined for non-standard weights */
             const double bse = sqrt(li * m->v[j] + (1 - li) * (1 - li) * ws->fxvx[j]);
             const double rse = st->random ? sqrt(li * m->v[j] + li * li * ws->fxvx[j]) : 0;
