@@ -618,6 +618,8 @@ typedef struct mtp_fit_out {
     mtp_summary *summary;  /**< one summary */
     mtp_coef *coef;        /**< p coefficients, in the columns' order */
     double *vcov;          /**< p x p covariance matrix of the coefficients, row-major */
+    double *yi;            /**< k effects used in the fit (after any correction; NaN if left out) */
+    double *vi;            /**< k sampling variances used in the fit */
     double *weight;        /**< k weights in percent of their total */
     double *ci_lower;      /**< k study CIs yi -/+ z sqrt(vi) at the model's level */
     double *ci_upper;      /**< upper study confidence limits */
@@ -672,6 +674,78 @@ typedef struct mtp_fit_out {
  */
 MTP_API int mtp_fit(const mtp_fit_out *out, mtp_workspace *w, const mtp_data *data,
                     const mtp_model_options *opts, mtp_error *err);
+
+/** Fixed-effect method of a 2x2 fit (mtp_fe2x2_options::method). */
+typedef enum mtp_fe_method {
+    MTP_FE_IV = 0,   /**< inverse variance: the model of mtp_model_options (fixed or random) */
+    MTP_FE_MH = 1,   /**< Mantel-Haenszel (RR, OR, RD); fixed effect (tau2 = FE) */
+    MTP_FE_PETO = 2  /**< Peto's odds ratio; fixed effect (tau2 = FE) */
+} mtp_fe_method;
+
+/** @brief Effect sizes of 2x2 tables; zero in any field means its default. */
+typedef struct mtp_es_options {
+    unsigned int version;        /**< ::MTP_ES_OPTIONS_VERSION */
+    mtp_measure measure;         /**< RR (default), OR, RD or PETO */
+    double cc;                   /**< continuity correction added to each cell; 0: 0.5 (no
+                                      correction at all: cc_when = ::MTP_CC_NEVER) */
+    mtp_cc_rule cc_when;         /**< default: tables with a zero cell */
+    mtp_double_zero double_zero; /**< default: drop for RR/OR, keep for RD */
+} mtp_es_options;
+/** Version of ::mtp_es_options described by this header. */
+#define MTP_ES_OPTIONS_VERSION 1
+/** Static initialiser with the defaults. */
+#ifdef __cplusplus
+#define MTP_ES_OPTIONS_INIT { MTP_ES_OPTIONS_VERSION }
+#else
+#define MTP_ES_OPTIONS_INIT { .version = MTP_ES_OPTIONS_VERSION }
+#endif
+
+/** Switches of a 2x2 fit (mtp_fe2x2_options::flags). */
+enum mtp_fe2x2_flag {
+    MTP_FE2X2_MH_CORRECT = 1u /**< add cc to zero-cell tables inside MH pooling (RevMan); default:
+                                   exact MH from the raw counts (metafor rma.mh, Stata) */
+};
+
+/** @brief The 2x2-only conventions; zero in any field means its default. */
+typedef struct mtp_fe2x2_options {
+    unsigned int version;   /**< ::MTP_FE2X2_OPTIONS_VERSION */
+    mtp_fe_method method;   /**< default inverse variance */
+    unsigned int flags;     /**< ::mtp_fe2x2_flag bits */
+    mtp_mh_rd_var mh_rd_var;/**< default Sato (metafor) */
+    mtp_q_centre q_centre;  /**< default IV; MH: RevMan 5's DL tau² from the MH-centred Q */
+} mtp_fe2x2_options;
+/** Version of ::mtp_fe2x2_options described by this header. */
+#define MTP_FE2X2_OPTIONS_VERSION 1
+/** Static initialiser with the defaults. */
+#ifdef __cplusplus
+#define MTP_FE2X2_OPTIONS_INIT { MTP_FE2X2_OPTIONS_VERSION }
+#else
+#define MTP_FE2X2_OPTIONS_INIT { .version = MTP_FE2X2_OPTIONS_VERSION }
+#endif
+
+/**
+ * @brief Fit 2x2 tables: effect sizes (as mtp_effect_from_2x2()), then the
+ * inverse-variance model of @p model through mtp_fit() (the data keep their
+ * measure), or Mantel-Haenszel or Peto pooling (Mantel & Haenszel 1959;
+ * Robins, Breslow & Greenland 1986; Greenland & Robins 1985; Sato,
+ * Greenland & Robins 1989; Yusuf et al. 1985). Outputs as mtp_fit(), with
+ * yi, vi and study_flags (::mtp_study_flag: corrected, double zero,
+ * dropped, no finite effect) for every table; MH/Peto weights are the
+ * methods' own. A dropped table gets NaN outputs.
+ * @param out    outputs (see ::mtp_fit_out)
+ * @param w      workspace for k studies
+ * @param tables k tables
+ * @param k      number of tables
+ * @param es     effect-size options; NULL = defaults
+ * @param fe     2x2 conventions; NULL = defaults
+ * @param model  model options; NULL = defaults (REML)
+ * @param[out] err may be NULL
+ * @return ::MTP_OK; ::MTP_EINVAL, ::MTP_EDATA (mtp_error::study), ::MTP_ETOOFEW,
+ *         ::MTP_EBADLEN, ::MTP_ENUMERIC
+ */
+MTP_API int mtp_fit_2x2(const mtp_fit_out *out, mtp_workspace *w, const mtp_table2x2 *tables,
+                        size_t k, const mtp_es_options *es, const mtp_fe2x2_options *fe,
+                        const mtp_model_options *model, mtp_error *err);
 
 /** @brief A prediction at new moderator values (metafor predict(newmods =)). */
 typedef struct mtp_prediction {

@@ -62,7 +62,7 @@ static int fit_view(const batch_job *job, mtp_workspace *ws, size_t j, mtp_error
     const size_t p = a->x == NULL ? 1 : a->p;
     mtp_data d = *a;
     mtp_fit_out f = *o;
-    double **rows[] = {&f.weight, &f.ci_lower, &f.ci_upper, &f.fitted, &f.resid, &f.hat,
+    double **rows[] = {&f.yi, &f.vi, &f.weight, &f.ci_lower, &f.ci_upper, &f.fitted, &f.resid, &f.hat,
                        &f.blup, &f.blup_se, &f.blup_lower, &f.blup_upper, &f.ranef,
                        &f.ranef_se, &f.ranef_lower, &f.ranef_upper};
     int rc;

@@ -518,7 +518,7 @@ static void write_studies(const mtp_fit_out *out, const mtp_summary *s, const fi
     mtp_workspace *ws = m->ws;
     const double z = mtp__quantile(ws, MTP__Q_NORMAL_UPPER, (1 - s->level) / 2, NAN);
     const double crit = isnan(st->df) ? z : mtp__quantile(ws, MTP__Q_T_UPPER, (1 - s->level) / 2, st->df);
-    double *arrays[] = {out->weight, out->ci_lower, out->ci_upper, out->fitted, out->resid,
+    double *arrays[] = {out->yi, out->vi, out->weight, out->ci_lower, out->ci_upper, out->fitted, out->resid,
                         out->hat, out->blup, out->blup_se, out->blup_lower, out->blup_upper,
                         out->ranef, out->ranef_se, out->ranef_lower, out->ranef_upper};
     if (!(out->flags & MTP_OUT_KEPT_ONLY)) {
@@ -534,6 +534,8 @@ static void write_studies(const mtp_fit_out *out, const mtp_summary *s, const fi
         const size_t i = ws->idx[j];
         const double sd = sqrt(m->v[j]), fitted = m->y[j] - ws->fr[j];
         const double li = s->tau2 / (s->tau2 + m->v[j]);
+        put(out->yi, i, m->y[j]);
+        put(out->vi, i, m->v[j]);
         put(out->weight, i, ws->fw[j]);
         put(out->ci_lower, i, m->y[j] - z * sd);
         put(out->ci_upper, i, m->y[j] + z * sd);
