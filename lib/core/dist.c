@@ -353,14 +353,14 @@ static double chisq_logdens(double x, const root_problem *pr)
     return gamma_logdens(pr->a, 0.5 * x) - 0.69314718055994530942; /* log 2 */
 }
 
-/* df/2 for a valid df, 0 when df/2 underflows. */
+/* A degree of freedom the functions accept: > 0, possibly +Inf. */
 static int chisq_df_ok(double df)
 {
     return !isnan(df) && df > 0;
 }
 
-/* Upper tail with a == 0 (df below 2 DBL_TRUE_MIN): the limit df -> 0,
- * all mass at 0. */
+/* P(X > x) = Q(df/2, x/2). A df below 2 DBL_TRUE_MIN, whose half is 0,
+ * gives the limit df -> 0 (all mass at 0), as R's pchisq with df = 0. */
 double mtp__pchisq_upper(double x, double df)
 {
     if (isnan(x) || !chisq_df_ok(df))
@@ -374,6 +374,7 @@ double mtp__pchisq_upper(double x, double df)
     return gamma_tail(0.5 * df, 0.5 * x, 1);
 }
 
+/* P(X <= x), for the F distribution with df1 = Inf (df finite, > 0). */
 static double chisq_lower_cdf(double x, double df)
 {
     if (x <= 0)
