@@ -90,6 +90,13 @@ static int run(char **argv, const char *dir, const char *input, buf *out, buf *e
         perror("waitpid");
         exit(2);
     }
+    /* GSL's default error handler writes "gsl: FILE:LINE: ERROR: ..." and
+     * aborts; the command must never get there (issue 13) */
+    if (strstr(err->p, "gsl:") != NULL) {
+        fprintf(stderr, "FAIL: %s reached GSL's error handler; its stderr:\n%s\n", argv[0],
+                err->p);
+        exit(1);
+    }
     return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
