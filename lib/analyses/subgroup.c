@@ -10,7 +10,7 @@
  * Copyright (C) 2026 the metapool authors. GPL-3.0-or-later. */
 #include "internal.h"
 
-#include <gsl/gsl_cdf.h>
+#include "core/dist.h"
 #include <math.h>
 
 static int check_groups(const size_t *group, size_t k, size_t ngroups, mtp_error *err)
@@ -128,7 +128,7 @@ int mtp_subgroup_test(mtp_subgroup_diff *out, const mtp_result *groups, size_t n
         return mtp__fail(err, MTP_ENUMERIC, MTP_NO_STUDY, "Q between subgroups is not finite");
     out->q = q;
     out->df = (double)(m - 1);
-    out->p = gsl_cdf_chisq_Q(q, out->df);
+    out->p = mtp__pchisq_upper(q, out->df);
     return MTP_OK;
 }
 
@@ -271,7 +271,7 @@ static int q_between(mtp_subgroup_diff *out, const double *y, const double *se, 
         return mtp__fail(err, MTP_ENUMERIC, MTP_NO_STUDY, "Q between subgroups is not finite");
     out->q = q;
     out->df = (double)(ngroups - 1);
-    out->p = gsl_cdf_chisq_Q(q, out->df);
+    out->p = mtp__pchisq_upper(q, out->df);
     return MTP_OK;
 }
 

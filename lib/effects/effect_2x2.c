@@ -4,7 +4,7 @@
  * (1985, Prog Cardiovasc Dis 27:335). */
 #include "internal.h"
 
-#include <gsl/gsl_cdf.h>
+#include "core/dist.h"
 #include <math.h>
 
 int mtp__check_table(const mtp_table2x2 *t, size_t i, mtp_error *err)
@@ -181,7 +181,7 @@ int mtp_effect_from_ci(mtp_effect *out, double est, double lower, double upper, 
         lower = log(lower);
         upper = log(upper);
     }
-    z = gsl_cdf_ugaussian_Qinv((1 - level) / 2);
+    z = mtp__qnorm_upper((1 - level) / 2);
     se = (upper - lower) / (2 * z);
     /* vi = se² must be finite and > 0 too: an interval wider than about
      * 1e154 (or narrower than 1e-154) overflows (underflows) it */

@@ -11,7 +11,7 @@
 
 #include <float.h>
 #include <gsl/gsl_blas.h>
-#include <gsl/gsl_cdf.h>
+#include "core/dist.h"
 #include <gsl/gsl_linalg.h>
 #include <math.h>
 #include <string.h>
@@ -351,11 +351,11 @@ static void omnibus(mtp_summary *s, const fit_state *st, mtp_workspace *ws, size
     s->qm_df = (double)m;
     if (isnan(st->df)) {
         s->qm = qm;
-        s->qm_p = gsl_cdf_chisq_Q(qm, (double)m);
+        s->qm_p = mtp__pchisq_upper(qm, (double)m);
     } else {
         s->qm = qm / (double)m;
         s->qm_df2 = st->df;
-        s->qm_p = st->df > 0 ? gsl_cdf_fdist_Q(s->qm, (double)m, st->df) : NAN;
+        s->qm_p = st->df > 0 ? mtp__pf_upper(s->qm, (double)m, st->df) : NAN;
     }
 }
 
@@ -682,13 +682,13 @@ int mtp_predict(mtp_prediction *out, const mtp_summary *s, const mtp_coef *coef,
     if ((rc = mtp__model_options_resolve(&o, opts, err)) != MTP_OK)
         return rc;
     crit = s->test == MTP_TEST_KNHA
-               ? gsl_cdf_tdist_Qinv((1 - s->level) / 2, (double)(s->k_used - s->p))
-               : gsl_cdf_ugaussian_Qinv((1 - s->level) / 2);
+               ? mtp__qt_upper((1 - s->level) / 2, (double)(s->k_used - s->p))
+               : mtp__qnorm_upper((1 - s->level) / 2);
     pdf = o.pi == MTP_PI_T_K1   ? (double)s->k_used - (double)s->p
           : o.pi == MTP_PI_T_K2 ? (double)s->k_used - (double)s->p - 1
                                 : NAN;
-    pcrit = isnan(pdf) ? gsl_cdf_ugaussian_Qinv((1 - s->level) / 2)
-            : pdf >= 1 ? gsl_cdf_tdist_Qinv((1 - s->level) / 2, pdf) : NAN;
+    pcrit = isnan(pdf) ? mtp__qnorm_upper((1 - s->level) / 2)
+            : pdf >= 1 ? mtp__qt_upper((1 - s->level) / 2, pdf) : NAN;
     if (s->tau2_method == MTP_TAU2_FE)
         pcrit = NAN; /* a fixed-effect model predicts no spread (as metafor) */
     for (size_t r = 0; r < m; r++) {

@@ -5,7 +5,7 @@
  * v~ = (n-1)/C are those of metafor (Viechtbauer 2010) and Stata. */
 #include "model/model.h"
 
-#include <gsl/gsl_cdf.h>
+#include "core/dist.h"
 #include <math.h>
 
 /* Solve Q_gen(tau²) = crit on [lo, inf); lo when Q_gen(lo) <= crit. */
@@ -128,7 +128,7 @@ int mtp__heterogeneity(mtp_summary *r, double c, const mtp__model *m, const mtp_
         return mtp__fail(err, MTP_ENUMERIC, MTP_NO_STUDY,
                          "Cochran's Q is not a finite number: the estimates are too far apart "
                          "(relative to their standard errors) for double precision");
-    r->qe_p = gsl_cdf_chisq_Q(q, df);
+    r->qe_p = mtp__pchisq_upper(q, df);
     r->vtypical = df / c;
     if (!(r->vtypical > 0) || !isfinite(r->vtypical)) /* sum 1/v overflowed (v ~ DBL_MIN) */
         return mtp__fail(err, MTP_ENUMERIC, MTP_NO_STUDY,

@@ -5,7 +5,7 @@
 #include "internal.h"
 
 #include <float.h>
-#include <gsl/gsl_cdf.h>
+#include "core/dist.h"
 #include <math.h>
 
 double mtp__quantile(mtp_workspace *ws, int kind, double p, double df)
@@ -18,10 +18,10 @@ double mtp__quantile(mtp_workspace *ws, int kind, double p, double df)
                 return c->value;
         }
     switch (kind) {
-    case MTP__Q_NORMAL_UPPER: value = gsl_cdf_ugaussian_Qinv(p); break;
-    case MTP__Q_T_UPPER: value = gsl_cdf_tdist_Qinv(p, df); break;
-    case MTP__Q_CHISQ_UPPER: value = gsl_cdf_chisq_Qinv(p, df); break;
-    default: value = gsl_cdf_chisq_Pinv(p, df); break;
+    case MTP__Q_NORMAL_UPPER: value = mtp__qnorm_upper(p); break;
+    case MTP__Q_T_UPPER: value = mtp__qt_upper(p, df); break;
+    case MTP__Q_CHISQ_UPPER: value = mtp__qchisq_upper(p, df); break;
+    default: value = mtp__qchisq_lower(p, df); break;
     }
     if (ws != NULL) {
         struct mtp__qcache *c = &ws->qcache[ws->qcache_next];
@@ -47,10 +47,10 @@ void mtp__wald(mtp_coef *r, double level, double df, mtp_workspace *ws)
     }
     r->stat = r->estimate / r->se;
     if (isnan(df)) {
-        r->p = 2 * gsl_cdf_ugaussian_Q(fabs(r->stat));
+        r->p = 2 * mtp__pnorm_upper(fabs(r->stat));
         crit = mtp__quantile(ws, MTP__Q_NORMAL_UPPER, alpha / 2, NAN);
     } else {
-        r->p = 2 * gsl_cdf_tdist_Q(fabs(r->stat), df);
+        r->p = 2 * mtp__pt_upper(fabs(r->stat), df);
         crit = mtp__quantile(ws, MTP__Q_T_UPPER, alpha / 2, df);
     }
     r->ci_lower = r->estimate - crit * r->se;
