@@ -29,7 +29,7 @@
 /** @name Version */
 /** @{ */
 #define MTP_VERSION_MAJOR 0 /**< major version */
-#define MTP_VERSION_MINOR 1 /**< minor version */
+#define MTP_VERSION_MINOR 2 /**< minor version */
 #define MTP_VERSION_PATCH 0 /**< patch version */
 /** Version as one number: major * 10000 + minor * 100 + patch. */
 #define MTP_VERSION_NUMBER (MTP_VERSION_MAJOR * 10000 + MTP_VERSION_MINOR * 100 + MTP_VERSION_PATCH)
