@@ -309,7 +309,12 @@ static int common_tau2(mtp_summary *s, mtp_workspace *ws, const mtp_data *d, con
     ro.nbtt = 0;
     ro.flags |= MTP_FIT_NO_R2;
     out.summary = s;
-    return mtp_fit(&out, ws, &reg, &ro, err);
+    {
+        const int rc = mtp_fit(&out, ws, &reg, &ro, err);
+        if (rc != MTP_OK && err != NULL)
+            err->column = MTP_NO_INDEX; /* the indicators are ours, not the caller's */
+        return rc;
+    }
 }
 
 int mtp_subgroups(const mtp_fit_out *groups, const mtp_fit_out *overall, mtp_subgroup_diff *test,

@@ -278,6 +278,10 @@ static int coef_general(mtp_summary *s, fit_state *st, const mtp__model *m, cons
                     t += ws->T[j * p + q] * f.M[q * p + l];
                 ws->vb[j * p + l] = t;
             }
+        for (size_t j = 0; j < p; j++) /* symmetric to the last bit: the mean of the two */
+            for (size_t l = j + 1; l < p; l++)
+                ws->vb[j * p + l] = ws->vb[l * p + j] =
+                    0.5 * (ws->vb[j * p + l] + ws->vb[l * p + j]);
         for (size_t i = 0; i < n; i++) {
             ws->fw[i] = a[i];
             ws->fh[i] = a[i] * ws->q[i];
@@ -295,6 +299,11 @@ static int coef_general(mtp_summary *s, fit_state *st, const mtp__model *m, cons
         for (size_t j = 0; j < p * p; j++)
             ws->vb[j] *= s2;
     }
+    for (size_t j = 0; j < p * p; j++)
+        if (!isfinite(ws->vb[j]) || (j % (p + 1) == 0 && ws->vb[j] < 0))
+            return mtp__fail(err, MTP_ENUMERIC, MTP_NO_STUDY,
+                             "the covariance matrix of the coefficients is not finite: variances "
+                             "or weights out of double range");
     for (size_t i = 0; i < n; i++) {
         double xvx = 0;
         for (size_t j = 0; j < p; j++)

@@ -54,8 +54,8 @@ enum { MTP__PS_BASIC = 1, MTP__PS_TRPP = 2, MTP__PS_PPP = 4, MTP__PS_V = 8 };
 void mtp__psums_get(mtp__psums *s, const mtp__model *m, const mtp__wls *f, unsigned int what);
 /* w_i = 1/(v_i + tau2) into w. */
 void mtp__weights(double *w, const double *v, size_t n, double tau2);
-/* Rank of X under W = 1/v by QR with column pivoting; MTP_ERANK naming a
- * dependent column (mtp_error::column, input numbering) when short. */
+/* Rank of X (columns scaled to unit length) by QR with column pivoting;
+ * MTP_ERANK naming a dependent column (mtp_error::column) when short. */
 int mtp__check_rank(const mtp__model *m, mtp_error *err);
 
 /* ---- tau2.c ------------------------------------------------------------- */

@@ -12,8 +12,8 @@
  *   tr PVPV  = sum (w v)² - 2 sum w³ v² q + tr(M C M C)
  * so each costs O(n p² + p³).
  * GSL's linear algebra is used only where it cannot call its error handler:
- * Householder QR (any full-column matrix), QR with column pivoting for the
- * rank, and BLAS products; a triangular solve is entered only after its
+ * Householder QR (any full-column matrix), QR with column pivoting of X
+ * (columns at unit length) for the rank, and BLAS products; a triangular solve is entered only after its
  * diagonal was checked to be nonzero.
  * Copyright (C) 2026 the metapool authors. GPL-3.0-or-later. */
 #include "model/model.h"
@@ -76,11 +76,16 @@ int mtp__wls_solve(mtp__wls *out, const mtp__model *m, const double *w)
         gsl_matrix_const_view r = gsl_matrix_const_submatrix(&a.matrix, 0, 0, p, p);
         gsl_blas_dtrsv(CblasUpper, CblasNoTrans, CblasNonUnit, &r.matrix, &beta.vector);
     }
+    for (size_t j = 0; j < p; j++)
+        if (!isfinite(ws->beta[j]))
+            return MTP_ENUMERIC; /* W^1/2 y or the solve left double range */
     for (size_t i = 0; i < n; i++) {
         double fit = 0;
         for (size_t j = 0; j < p; j++)
             fit += mtp__x(m, i, j) * ws->beta[j];
         ws->r[i] = m->y[i] - fit;
+        if (!isfinite(ws->r[i]))
+            return MTP_ENUMERIC;
     }
     if (inverse_from_r(ws->M, ws->T, ws->a, p) != MTP_OK)
         return MTP_ENUMERIC;
@@ -217,11 +222,28 @@ int mtp__check_rank(const mtp__model *m, mtp_error *err)
     double rmax = 0;
     size_t rank = 0;
     int signum;
-    for (size_t i = 0; i < n; i++) {
-        const double s = 1 / sqrt(m->v[i]);
-        for (size_t j = 0; j < p; j++)
-            ws->a[i * p + j] = s * mtp__x(m, i, j);
+    /* the rank of X itself (its structure, as R's qr() judges it), each
+     * column scaled to unit length: how unequal the variances are is a
+     * question of conditioning, answered by the fit (a zero pivot there is
+     * MTP_ENUMERIC), not of rank */
+    for (size_t j = 0; j < p; j++) {
+        double ss = 0;
+        for (size_t i = 0; i < n; i++)
+            ss += mtp__x(m, i, j) * mtp__x(m, i, j);
+        ws->norm[j] = sqrt(ss);
+        if (!(ws->norm[j] > 0) || !isfinite(ws->norm[j])) {
+            const int rc = mtp__fail(err, MTP_ERANK, MTP_NO_STUDY,
+                                     ss == 0 ? "moderator column %zu is 0 in every study: drop it"
+                                             : "moderator column %zu is too large to square in "
+                                               "double precision: rescale it", j + 1);
+            if (err != NULL)
+                err->column = j;
+            return rc;
+        }
     }
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < p; j++)
+            ws->a[i * p + j] = mtp__x(m, i, j) / ws->norm[j];
     gsl_linalg_QRPT_decomp(&a.matrix, &tau.vector, &perm, &signum, &norm.vector);
     /* rank as R's qr() and metafor judge it: |R_jj| above a relative
      * tolerance (1e-7 in lm.fit; here 1e-9 relative to the largest) */
