@@ -154,3 +154,17 @@ for (lev in levels(st$group)) {
 }
 lines <- c(lines, sprintf("common tau2 = %.6f", mr$tau2))
 put("steffens2016_models", lines)
+
+## ---- meta_regression.c: BCG, log RR on latitude, REML ---------------------
+bcg <- escalc(measure = "RR", ai = tpos, bi = tneg, ci = cpos, di = cneg, data = dat.bcg)
+r <- rma(yi, vi, mods = ~ ablat, data = bcg, method = "REML", control = ctl)
+p <- predict(r, newmods = c(10, 50), transf = exp)
+put("meta_regression", c(
+  sprintf("Mixed-effects model (k = %d; tau^2 estimator: REML)", r$k),
+  sprintf("tau^2 (residual) = %.4f (SE = %.4f), I^2 = %.2f%%, R^2 = %.2f%%", r$tau2, r$se.tau2,
+          r$I2, r$R2),
+  sprintf("QE(df = %.0f) = %.4f, p = %.4f", r$k - r$p, r$QE, r$QEp),
+  sprintf("QM(df = %.0f) = %.4f, p = %.4g", r$QMdf[1], r$QM, r$QMp),
+  sprintf("intrcpt %.4f (se %.4f)", r$beta[1], r$se[1]),
+  sprintf("ablat   %.4f (se %.4f), z = %.4f", r$beta[2], r$se[2], r$zval[2]),
+  sprintf("RR at %2.0f degrees: %.4f [%.4f, %.4f]", c(10, 50), p$pred, p$ci.lb, p$ci.ub)))
