@@ -1253,11 +1253,11 @@ MTP_API int mtp_fit_batch(const mtp_fit_out *out, int *status, const mtp_data *a
                           unsigned int nthreads, mtp_error *err);
 /** @} */
 
-/* ---- plots (lib/plot_forest.c, lib/plot_funnel.c) ---------------------- */
+/* ---- plots (lib/plot/forest.c, funnel.c, bubble.c) ---------------------- */
 /** @name Plots (SVG)
- * Forest and funnel plots written as SVG 1.1 text to a stdio stream. No
- * dependencies; the output is deterministic (coordinates printed with two
- * decimals) and every mark carries a stable class attribute ("study",
+ * Forest, funnel and bubble (meta-regression) plots written as SVG 1.1 text
+ * to a stdio stream. No dependencies; the output is deterministic
+ * (coordinates printed with two decimals) and every mark carries a stable class attribute ("study",
  * "diamond", "pi", "arrow", "null-line", ...) so that programs can read the
  * picture back. Labels are UTF-8 and are XML-escaped by the library. */
 /** @{ */
@@ -1496,6 +1496,123 @@ MTP_API int mtp_funnel_init(mtp_funnel *opts, unsigned int version);
  */
 MTP_API int mtp_plot_funnel(FILE *out, const mtp_effect *effects, size_t k,
                             const mtp_result *pooled, const mtp_funnel *opts, mtp_error *err);
+
+/** Vertical scale of a bubble plot (mtp_bubble::y_scale). */
+typedef enum mtp_bubble_y {
+    MTP_BUBBLE_Y_ANALYSIS = 0, /**< the analysis scale on a linear axis (log ratios for ratio
+                                    measures: "Log risk ratio"), as metafor's regplot() */
+    MTP_BUBBLE_Y_RATIO_LOG = 1,/**< ratio measures only: a log axis labelled with ratios
+                                    ("Risk ratio (log scale)"; regplot(atransf = exp)); the
+                                    fitted line stays straight */
+    MTP_BUBBLE_Y_RATIO = 2     /**< ratio measures only: exponentiated values on a linear axis
+                                    ("Risk ratio"; regplot(transf = exp)); the fitted line
+                                    and its bands become curves exp(x'b) */
+} mtp_bubble_y;
+
+/** Elements of a bubble plot that can be switched on or off (mtp_bubble::flags). */
+enum mtp_bubble_flag {
+    MTP_BUBBLE_CI = 1u,        /**< confidence band of the fitted line (shaded, dashed limits) */
+    MTP_BUBBLE_PI = 2u,        /**< prediction band (lighter, dotted limits); not drawn when
+                                    the fit has no prediction interval (a fixed-effect model, or
+                                    too few studies for its t df) */
+    MTP_BUBBLE_NULL_LINE = 4u, /**< horizontal reference line at no effect (0, or a ratio of
+                                    1), when it lies within the y axis */
+    MTP_BUBBLE_DEFAULT = 5u    /**< CI band and reference line (the default) */
+};
+
+/**
+ * @brief Options of a bubble plot (mtp_plot_bubble()). Initialise with
+ * mtp_bubble_init(), then set fields.
+ * @ownership Every pointer is borrowed for the duration of the plotting call.
+ */
+typedef struct mtp_bubble {
+    unsigned int version;   /**< ::MTP_BUBBLE_VERSION */
+    const char *title;      /**< bold title; NULL: none */
+    const char *x_label;    /**< x axis title: the moderator's name; NULL: "Moderator" */
+    const char *y_label;    /**< y axis title; NULL: from the measure's label
+                                 (mtp_measure_get()), e.g. "Log risk ratio" on the analysis
+                                 scale, "Risk ratio (log scale)", "Risk ratio" */
+    mtp_bubble_y y_scale;   /**< default ::MTP_BUBBLE_Y_ANALYSIS */
+    const double *at;       /**< p values at which the other columns of X are held along
+                                 the line (entry j and the intercept column are ignored: the
+                                 intercept is 1); NULL: their means over the kept studies
+                                 (metafor regplot) */
+    const mtp_model_options *model; /**< the options the model was fitted with (the kind of
+                                 prediction interval, as mtp_predict()); NULL: defaults */
+    unsigned int flags;     /**< ::mtp_bubble_flag bits (default ::MTP_BUBBLE_DEFAULT) */
+    double width;           /**< width of the graph area in px, in [100, 10000] (default 420) */
+    double height;          /**< height of the graph area in px, in [100, 10000] (default 320) */
+    double radius_max;      /**< radius of the heaviest study's marker in px, in [2, 100]
+                                 (default 14) */
+} mtp_bubble;
+
+/** Version of ::mtp_bubble described by this header. */
+#define MTP_BUBBLE_VERSION 1
+
+/**
+ * @brief Fill @p opts with the defaults: no title, "Moderator", the label
+ * of the measure, analysis scale, CI band and reference line, 420 x 320 px,
+ * largest marker radius 14 px, other columns at their means.
+ * @param[out] opts options to initialise
+ * @param version   ::MTP_BUBBLE_VERSION
+ * @return ::MTP_OK, or ::MTP_EINVAL if @p opts is NULL or @p version unknown
+ */
+MTP_API int mtp_bubble_init(mtp_bubble *opts, unsigned int version);
+
+/**
+ * @brief Write the bubble plot of a meta-regression as an SVG document:
+ * each kept study's estimate yi (y) against its value of moderator column
+ * @p j (x), as a circle whose AREA is proportional to its weight in the fit
+ * (radius mtp_bubble::radius_max sqrt(w_i / w_max); metafor's
+ * regplot(plim = c(NA, r)), never below 1.5 px so that tiny weights stay
+ * visible), with the fitted line x -> x'b along column @p j, the other
+ * columns held at mtp_bubble::at (default: their means over the kept
+ * studies; the intercept at 1), its confidence band and optionally its
+ * prediction band (mtp_predict() at 101 points from the left to the right
+ * end of the x axis). Markers are written heaviest first so that light
+ * studies stay visible on top (as regplot). The x axis spans the
+ * moderator's range plus the largest marker, snapped outward to round ticks;
+ * the y axis holds the estimates and the drawn line and bands.
+ *
+ * Classes, for programs reading the picture: "study" (one circle per kept
+ * study, with a \<title\> tooltip holding its label when @p labels gives
+ * one), "fit" (the fitted line: a polyline from the left to the right end of
+ * the x axis), "ci-band" and "pi-band" (polygons: upper limit left to right,
+ * then lower limit right to left), "ci-lower", "ci-upper", "pi-lower",
+ * "pi-upper" (polylines of the limits, 101 points each), "null-line",
+ * "axis" (the x axis first, then the y axis), "tick" and "tick-label" (x
+ * axis), "y-tick" and "y-tick-label" (y axis), "axis-title", "title".
+ * Nothing is written when validation fails; all writing is done in one pass
+ * at the end.
+ * @param out      stream to write to
+ * @param data     the data view of the fit (its measure, yi, x, p and keep mask are read;
+ *                 vi and weights are not); x must not be NULL
+ * @param summary  the fit's summary (mtp_fit_out::summary)
+ * @param coef     its p coefficients (mtp_fit_out::coef)
+ * @param vcov     its p x p covariance matrix (mtp_fit_out::vcov)
+ * @param weight   k weights of the fit (mtp_fit_out::weight; any positive scale: only
+ *                 ratios matter); read for kept studies only
+ * @param j        0-based column of X on the x axis; not the intercept
+ * @param labels   k study labels (UTF-8, for the tooltips; an entry may be NULL), or NULL
+ * @param opts     options; NULL: defaults
+ * @param[out] err may be NULL; mtp_error::study names a bad study, mtp_error::column a bad
+ *                 column (of X or of mtp_bubble::at)
+ * @return ::MTP_OK; ::MTP_EINVAL for a NULL pointer, an unknown version, an option out of
+ *         range, a ratio y scale with a measure that is not a ratio, an intercept-only
+ *         view (x NULL), @p j >= p or @p j the intercept (ones in every kept study), or a
+ *         summary that does not describe @p data (its k, p, measure, k_used against the
+ *         keep mask); ::MTP_ETOOFEW when fewer than 2 studies are kept or no more than p;
+ *         ::MTP_EDATA for a kept study with a non-finite or too extreme estimate,
+ *         moderator value or weight, a negative weight, weights all zero, column @p j
+ *         constant over the kept studies, non-finite coefficients, covariances, tau² or
+ *         mtp_bubble::at values, or a line or band that is not finite or out of the
+ *         drawable range (as mtp_plot_forest()); ::MTP_ENOMEM; ::MTP_EIO on a write
+ *         error
+ */
+MTP_API int mtp_plot_bubble(FILE *out, const mtp_data *data, const mtp_summary *summary,
+                            const mtp_coef *coef, const double *vcov, const double *weight,
+                            size_t j, const char *const *labels, const mtp_bubble *opts,
+                            mtp_error *err);
 /** @} */
 
 #ifdef __cplusplus

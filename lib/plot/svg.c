@@ -1,5 +1,5 @@
 /* SVG writing helpers: escaped text, locale-independent numbers, text width
- * estimates and round axes, shared by the forest and funnel plots. */
+ * estimates and round axes, shared by the forest, funnel and bubble plots. */
 #include "plot/svg.h"
 
 #include <locale.h>
@@ -337,16 +337,19 @@ static void lin_ticks(mtp__axis *ax, double step)
     }
 }
 
-/* Whether neighbouring tick labels are at least 8 px apart. */
-static int ticks_fit(const mtp__axis *ax, double width, double font)
+/* Whether neighbouring ticks are at least min_sep px apart and their labels
+ * do not collide: 8 px between labels side by side (a horizontal axis), or
+ * a line of text (font + 4 px) between labels stacked (a vertical axis). */
+static int ticks_fit(const mtp__axis *ax, double width, double font, double min_sep, int vertical)
 {
     if (ax->nticks > MTP__MAX_TICKS)
         return 0;
     for (size_t i = 1; i < ax->nticks; i++) {
         const double d = (ax->tick[i] - ax->tick[i - 1]) / (ax->hi - ax->lo) * width;
-        const double need = (mtp__text_width(ax->label[i], font, 0) +
-                             mtp__text_width(ax->label[i - 1], font, 0)) / 2 + 8;
-        if (d < need)
+        const double need = vertical ? font + 4
+                                     : (mtp__text_width(ax->label[i], font, 0) +
+                                        mtp__text_width(ax->label[i - 1], font, 0)) / 2 + 8;
+        if (d < need || d < min_sep)
             return 0;
     }
     return 1;
@@ -364,7 +367,8 @@ static double step_below(double x) { return exp(snap125_log(log(x), 0)); }
 
 #define MAX_LEVELS 60
 
-void mtp__axis_auto(mtp__axis *ax, double lo, double hi, int log_scale, double width, double font)
+static void axis_auto(mtp__axis *ax, double lo, double hi, int log_scale, double width,
+                      double font, double min_sep, int vertical)
 {
     ax->log = log_scale;
     ax->nticks = 0;
@@ -384,13 +388,25 @@ void mtp__axis_auto(mtp__axis *ax, double lo, double hi, int log_scale, double w
             ax->hi = ceil(hi / step - 1e-9) * step;
             lin_ticks(ax, step);
         }
-        if (ticks_fit(ax, width, font))
+        if (ticks_fit(ax, width, font, min_sep, vertical))
             return;
     }
     ax->nticks = 0;
 }
 
-void mtp__axis_fixed(mtp__axis *ax, double lo, double hi, int log_scale, double width, double font)
+void mtp__axis_auto(mtp__axis *ax, double lo, double hi, int log_scale, double width, double font)
+{
+    axis_auto(ax, lo, hi, log_scale, width, font, 0, 0);
+}
+
+void mtp__axis_spaced(mtp__axis *ax, double lo, double hi, int log_scale, double length,
+                      double font, double min_sep, int vertical)
+{
+    axis_auto(ax, lo, hi, log_scale, length, font, min_sep, vertical);
+}
+
+static void axis_fixed(mtp__axis *ax, double lo, double hi, int log_scale, double width,
+                       double font, double min_sep, int vertical)
 {
     ax->log = log_scale;
     ax->lo = lo;
@@ -401,8 +417,19 @@ void mtp__axis_fixed(mtp__axis *ax, double lo, double hi, int log_scale, double 
             log_ticks(ax, level == 0 ? 0 : grid_step(level - 1, 1));
         else
             lin_ticks(ax, grid_step(level, step_below((hi - lo) / 50)));
-        if (ticks_fit(ax, width, font))
+        if (ticks_fit(ax, width, font, min_sep, vertical))
             return;
     }
     ax->nticks = 0;
+}
+
+void mtp__axis_fixed(mtp__axis *ax, double lo, double hi, int log_scale, double width, double font)
+{
+    axis_fixed(ax, lo, hi, log_scale, width, font, 0, 0);
+}
+
+void mtp__axis_fixed_spaced(mtp__axis *ax, double lo, double hi, int log_scale, double length,
+                            double font, double min_sep, int vertical)
+{
+    axis_fixed(ax, lo, hi, log_scale, length, font, min_sep, vertical);
 }

@@ -1,4 +1,4 @@
-/* Internal SVG writing helpers shared by plot_forest.c and plot_funnel.c.
+/* Internal SVG writing helpers shared by forest.c, funnel.c and bubble.c.
  * Not installed. Text goes to a stdio stream through a writer that remembers
  * whether any write failed; numbers are formatted independently of the
  * C locale (SVG needs '.' as the decimal point). */
@@ -75,8 +75,18 @@ typedef struct mtp__axis {
  * collide (log: 1-2-5 ratios, then every 1, 2, 5, ... decades; linear:
  * multiples of a 1-2-5 step), the ends snapped outward onto the grid. */
 void mtp__axis_auto(mtp__axis *ax, double lo, double hi, int log_scale, double width, double font);
+/* As mtp__axis_auto on an axis length px long, with neighbouring ticks at
+ * least min_sep px apart (fewer, rounder ticks); vertical: the labels are
+ * stacked (a y axis), so they need a line of text between them rather than
+ * their widths. */
+void mtp__axis_spaced(mtp__axis *ax, double lo, double hi, int log_scale, double length,
+                      double font, double min_sep, int vertical);
 /* Axis with the given ends (analysis scale) and the finest fitting grid of
  * ticks inside them. */
 void mtp__axis_fixed(mtp__axis *ax, double lo, double hi, int log_scale, double width, double font);
+/* The same with ticks at least min_sep px apart, vertical as in
+ * mtp__axis_spaced. */
+void mtp__axis_fixed_spaced(mtp__axis *ax, double lo, double hi, int log_scale, double length,
+                            double font, double min_sep, int vertical);
 
 #endif

@@ -8,6 +8,9 @@
  *       /work/shared/steffens2016/README.md of the project notes).
  *   forest_bcg.svg  the BCG trials (Colditz et al. 1994), RR, REML.
  *   funnel_bcg.svg  their funnel plot around the REML estimate.
+ *   bubble_bcg_ablat.svg  their meta-regression on absolute latitude (REML):
+ *       risk ratios on a log axis, the fitted line with its 95% confidence
+ *       and prediction bands, circle areas proportional to the weights.
  * The PNGs in docs/ are these files rendered with
  *   rsvg-convert -z 2 -b white FILE.svg -o docs/FILE.png
  * Copyright (C) 2026 the metapool authors. GPL-3.0-or-later. */
@@ -274,12 +277,61 @@ done:
     return rc;
 }
 
+/* Absolute latitude of the trials (metafor's dat.bcg$ablat). */
+static const double bcg_ablat[] = {44, 55, 42, 52, 13, 44, 19, 13, 27, 42, 18, 33, 33};
+
+static int bcg_bubble(FILE *f, void *arg)
+{
+    mtp_options o = MTP_OPTIONS_INIT; /* RR */
+    double yi[N(bcg)], vi[N(bcg)], x[2 * N(bcg)], vcov[4], weight[N(bcg)];
+    mtp_data d = {MTP_MEASURE_RR, N(bcg), yi, vi, x, 2, NULL, NULL};
+    mtp_model_options mo = MTP_MODEL_OPTIONS_INIT; /* REML, z, PI with t(k - p - 1) */
+    mtp_fit_out out = MTP_FIT_OUT_INIT;
+    mtp_summary s;
+    mtp_coef coef[2];
+    mtp_bubble bo;
+    mtp_error err;
+    mtp_workspace *w = mtp_workspace_alloc(N(bcg), 2);
+    int rc = -1;
+    (void)arg;
+    for (size_t i = 0; i < N(bcg); i++) {
+        mtp_effect e;
+        if (mtp_effect_from_2x2(&e, NULL, &bcg[i], &o, NULL) != MTP_OK)
+            goto done;
+        yi[i] = e.yi;
+        vi[i] = e.vi;
+        x[2 * i] = 1;
+        x[2 * i + 1] = bcg_ablat[i];
+    }
+    out.summary = &s;
+    out.coef = coef;
+    out.vcov = vcov;
+    out.weight = weight;
+    if (w == NULL || mtp_fit(&out, w, &d, &mo, &err) != MTP_OK)
+        goto done;
+    mtp_bubble_init(&bo, MTP_BUBBLE_VERSION);
+    bo.title = "BCG vaccine: risk ratio by absolute latitude";
+    bo.x_label = "Absolute latitude (degrees)";
+    bo.y_scale = MTP_BUBBLE_Y_RATIO_LOG;
+    bo.flags = MTP_BUBBLE_DEFAULT | MTP_BUBBLE_PI;
+    bo.model = &mo;
+    if (mtp_plot_bubble(f, &d, &s, coef, vcov, weight, 1, bcg_labels, &bo, &err) != MTP_OK) {
+        fprintf(stderr, "bubble: %s\n", err.message);
+        goto done;
+    }
+    rc = 0;
+done:
+    mtp_workspace_free(w);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     const char *dir = argc > 1 ? argv[1] : ".";
     if (write_svg(dir, "forest_steffens_exercise.svg", steffens, NULL) != 0 ||
         write_svg(dir, "forest_bcg.svg", bcg_forest, NULL) != 0 ||
-        write_svg(dir, "funnel_bcg.svg", bcg_funnel, NULL) != 0)
+        write_svg(dir, "funnel_bcg.svg", bcg_funnel, NULL) != 0 ||
+        write_svg(dir, "bubble_bcg_ablat.svg", bcg_bubble, NULL) != 0)
         return 1;
     return 0;
 }

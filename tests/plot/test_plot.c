@@ -1,9 +1,12 @@
-/* Forest and funnel plots (lib/plot_forest.c, lib/plot_funnel.c): the SVG is
- * read back and its marks checked: one "study" mark per estimable study,
+/* Forest, funnel and bubble plots (lib/plot/): the SVG is read back and its
+ * marks checked: one "study" mark per estimable study,
  * one "diamond" per pooled estimate whose top vertex sits at the estimate
  * on the printed axis, squares at their estimates with area proportional to
  * the weight, arrows where CIs leave the axis, escaped labels, printed
- * numbers, and the error codes. Every SVG is also saved into the directory
+ * numbers, and the error codes; for the bubble plot of a meta-regression,
+ * circles at (moderator, estimate) with area proportional to the weight, the
+ * fitted line x'b and its bands at mtp_predict()'s values, read back through
+ * the printed ticks of both axes. Every SVG is also saved into the directory
  * given as argv[1], where the plot.xmllint test parses it.
  * Copyright (C) 2026 the metapool authors. GPL-3.0-or-later. */
 #include <math.h>
@@ -1106,6 +1109,613 @@ static void test_funnel_options_and_errors(void **state)
     fclose(full);
 }
 
+/* ---- bubble plot ------------------------------------------------------------- */
+
+/* dat.bcg's log risk ratios, their variances and the absolute latitude
+ * (tests/data/mods/bcg_ablat/studies.csv), and the year of publication. */
+static const double bcg_yi[] = {
+    -0.88931133392020545, -1.5853886572014306,  -1.3480731482996933,  -1.4415511900213054,
+    -0.21754732221129558, -0.78611558581886398, -1.6208982235983918,  0.011952333523840508,
+    -0.4694176487381494,  -1.3713448034727844,  -0.33935882833839059, 0.44591340057137874,
+    -0.017313948216879815};
+static const double bcg_vi[] = {
+    0.32558476500396133,  0.19458112139814385, 0.41536796536796539, 0.020010031902247573,
+    0.051210172169630863, 0.0069056184559087574, 0.22301724757231517, 0.0039615792978177295,
+    0.056434210463248966, 0.07302479361302891, 0.01241221397155972, 0.53250584520015276,
+    0.071404659683986293};
+static const double bcg_ablat[] = {44, 55, 42, 52, 13, 44, 19, 13, 27, 42, 18, 33, 33};
+static const double bcg_year[] = {1948, 1949, 1960, 1977, 1973, 1953, 1973,
+                                  1980, 1968, 1961, 1974, 1969, 1976};
+static const char *const bcg_labels[] = {
+    "Aronson 1948",        "Ferguson & Simes 1949", "Rosenthal 1960",   "Hart & Sutherland 1977",
+    "Frimodt-Moller 1973", "Stein & Aronson 1953",  "Vandiviere 1973",  "TPT Madras 1980",
+    "Coetzee & Berjak 1968", "Rosenthal 1961",      "Comstock 1974",    "Comstock & Webster 1969",
+    "Comstock 1976"};
+#define K_REG N_ELEMS(bcg_yi)
+#define P_MAX 3
+
+/* A meta-regression of the BCG trials on the intercept, ablat and (p = 3)
+ * year, with everything mtp_plot_bubble reads. */
+typedef struct reg_fit {
+    double x[K_REG * P_MAX];
+    unsigned char keep[K_REG];
+    mtp_data d;
+    mtp_model_options mo;
+    mtp_summary s;
+    mtp_coef coef[P_MAX];
+    double vcov[P_MAX * P_MAX];
+    double weight[K_REG];
+} reg_fit;
+
+static void fit_reg(reg_fit *r, size_t p, mtp_tau2_method tau2, const unsigned char *keep)
+{
+    mtp_workspace *w = mtp_workspace_alloc(K_REG, P_MAX);
+    mtp_fit_out out = MTP_FIT_OUT_INIT;
+    mtp_model_options mo = MTP_MODEL_OPTIONS_INIT;
+    mtp_error err;
+    assert_non_null(w);
+    memset(r, 0, sizeof *r);
+    for (size_t i = 0; i < K_REG; i++) {
+        r->x[i * p] = 1;
+        r->x[i * p + 1] = bcg_ablat[i];
+        if (p > 2)
+            r->x[i * p + 2] = bcg_year[i];
+        r->keep[i] = keep != NULL ? keep[i] : 1;
+    }
+    r->d.measure = MTP_MEASURE_RR;
+    r->d.k = K_REG;
+    r->d.yi = bcg_yi;
+    r->d.vi = bcg_vi;
+    r->d.x = r->x;
+    r->d.p = p;
+    r->d.keep = keep != NULL ? r->keep : NULL;
+    mo.tau2 = tau2;
+    r->mo = mo;
+    out.summary = &r->s;
+    out.coef = r->coef;
+    out.vcov = r->vcov;
+    out.weight = r->weight;
+    if (mtp_fit(&out, w, &r->d, &r->mo, &err) != MTP_OK)
+        fail_msg("fit: %s", err.message);
+    mtp_workspace_free(w);
+}
+
+typedef struct bubble_arg {
+    const reg_fit *r;
+    size_t j;
+    const char *const *labels;
+    const mtp_bubble *opts;
+} bubble_arg;
+
+static int call_bubble(FILE *f, const void *arg, mtp_error *err)
+{
+    const bubble_arg *a = arg;
+    return mtp_plot_bubble(f, &a->r->d, &a->r->s, a->r->coef, a->r->vcov, a->r->weight, a->j,
+                           a->labels, a->opts, err);
+}
+
+/* The points "x,y x,y ..." of the polyline or polygon starting at el. */
+static size_t read_points(const char *el, double *xy, size_t max)
+{
+    const char *p = strstr(el, "points=\""), *end;
+    size_t n = 0;
+    assert_non_null(p);
+    p += 8;
+    end = strchr(p, '"');
+    while (p < end && n < max) {
+        char *q;
+        xy[2 * n] = strtod(p, &q);
+        assert_true(*q == ',');
+        xy[2 * n + 1] = strtod(q + 1, &q);
+        n++;
+        p = q;
+        while (*p == ' ')
+            p++;
+    }
+    return n;
+}
+
+/* The y axis as printed: y of its first and last tick and their labels. */
+typedef struct yaxis {
+    double y1, y2, v1, v2;
+    int log;
+} yaxis;
+
+static yaxis read_yaxis(const char *svg, int log_scale)
+{
+    yaxis a;
+    char buf[64];
+    const size_t n = count(svg, "<line class=\"y-tick\"");
+    assert_true(n >= 2);
+    assert_int_equal(count(svg, "<text class=\"y-tick-label\""), n);
+    a.y1 = attr(nth(svg, "<line class=\"y-tick\"", 0), "y1");
+    a.y2 = attr(nth(svg, "<line class=\"y-tick\"", n - 1), "y1");
+    content(nth(svg, "<text class=\"y-tick-label\"", 0), buf, sizeof buf);
+    a.v1 = strtod(buf, NULL);
+    content(nth(svg, "<text class=\"y-tick-label\"", n - 1), buf, sizeof buf);
+    a.v2 = strtod(buf, NULL);
+    a.log = log_scale;
+    return a;
+}
+
+/* px of a value of the y axis (a ratio on a log axis: pass its log). */
+static double yaxis_px(const yaxis *a, double v)
+{
+    const double g1 = a->log ? log(a->v1) : a->v1, g2 = a->log ? log(a->v2) : a->v2;
+    return a->y1 + (v - g1) / (g2 - g1) * (a->y2 - a->y1);
+}
+
+/* The moderator value at px x by the printed x ticks. */
+static double axis_value(const axis *a, double x)
+{
+    return a->v1 + (x - a->x1) / (a->x2 - a->x1) * (a->v2 - a->v1);
+}
+
+/* mtp_predict at moderator value x, the other columns at row (p of them). */
+static mtp_prediction predict_at(const reg_fit *r, const double *row, size_t j, double x)
+{
+    mtp_prediction pr;
+    double xn[P_MAX];
+    mtp_error err;
+    memcpy(xn, row, r->d.p * sizeof *xn);
+    xn[j] = x;
+    if (mtp_predict(&pr, &r->s, r->coef, r->vcov, xn, 1, &r->mo, &err) != MTP_OK)
+        fail_msg("predict: %s", err.message);
+    return pr;
+}
+
+/* The study index of circle u, from its tooltip. */
+static size_t circle_study(const char *svg, size_t u)
+{
+    const char *c = nth(svg, "<circle class=\"study\"", u), *t = strstr(c, "<title>"), *e;
+    assert_non_null(t);
+    e = strstr(t, "</title>");
+    assert_non_null(e);
+    assert_true(e < strstr(c, "</circle>") + 1);
+    t += 7;
+    for (size_t i = 0; i < K_REG; i++) {
+        char want[80];
+        /* the tooltip is escaped: & is &amp; */
+        const char *amp = strchr(bcg_labels[i], '&');
+        if (amp != NULL)
+            snprintf(want, sizeof want, "%.*s&amp;%s", (int)(amp - bcg_labels[i]), bcg_labels[i],
+                     amp + 1);
+        else
+            snprintf(want, sizeof want, "%s", bcg_labels[i]);
+        if ((size_t)(e - t) == strlen(want) && strncmp(t, want, strlen(want)) == 0)
+            return i;
+    }
+    fail_msg("circle %zu: unknown tooltip", u);
+    return 0;
+}
+
+/* The BCG trials on absolute latitude, REML (metafor: rma(yi, vi, mods =
+ * ~ ablat); regplot(m, plim = c(NA, 3))). */
+static void test_bubble_bcg(void **state)
+{
+    reg_fit r;
+    bubble_arg a = {NULL, 1, bcg_labels, NULL};
+    mtp_bubble bo;
+    char *svg, buf[128];
+    int rc;
+    axis ax;
+    yaxis ay;
+    double xy[2 * 128], wmax = 0, rmax = 0, row[2] = {1, 0};
+    size_t n, seen[K_REG] = {0};
+    mtp_error err;
+    (void)state;
+    fit_reg(&r, 2, MTP_TAU2_REML, NULL);
+    /* metafor 3.8.1 (tests/data/mods/bcg_ablat/expected.txt, case REML_z) */
+    assert_rel(r.coef[0].estimate, 0.25146821000733899, 1e-6);
+    assert_rel(r.coef[1].estimate, -0.02910172501164918, 1e-6);
+    a.r = &r;
+    assert_int_equal(mtp_bubble_init(&bo, MTP_BUBBLE_VERSION), MTP_OK);
+    bo.title = "BCG vaccine: risk ratio by absolute latitude";
+    bo.x_label = "Absolute latitude (degrees)";
+    a.opts = &bo;
+    svg = capture(call_bubble, &a, "bubble_bcg_default.svg", &rc, &err);
+    assert_int_equal(rc, MTP_OK);
+    assert_int_equal(count(svg, "<svg "), 1);
+    assert_int_equal(count(svg, "<circle class=\"study\""), K_REG);
+    assert_int_equal(count(svg, "class=\"fit\""), 1);
+    assert_int_equal(count(svg, "class=\"ci-band\""), 1);
+    assert_int_equal(count(svg, "class=\"ci-lower\""), 1);
+    assert_int_equal(count(svg, "class=\"ci-upper\""), 1);
+    assert_int_equal(count(svg, "class=\"pi-band\""), 0); /* off by default */
+    assert_int_equal(count(svg, "class=\"null-line\""), 1);
+    assert_int_equal(count(svg, ">Log risk ratio<"), 1); /* from the measure */
+    assert_int_equal(count(svg, ">Absolute latitude (degrees)<"), 1);
+    assert_int_equal(count(svg, ">BCG vaccine: risk ratio by absolute latitude<"), 1);
+
+    ax = read_axis(svg, 0);
+    ay = read_yaxis(svg, 0);
+    /* the x axis: round ends at ticks around the latitudes 13..55 */
+    assert_abs(ax.x1, ax.left, 0.011);
+    assert_abs(ax.x2, ax.right, 0.011);
+    assert_true(ax.v1 <= 13 && ax.v2 >= 55);
+    assert_double_eq(ax.v1, 10);
+    assert_double_eq(ax.v2, 60);
+
+    /* markers: at (ablat, yi), heaviest first, area proportional to weight */
+    for (size_t i = 0; i < K_REG; i++)
+        wmax = fmax(wmax, r.weight[i]);
+    for (size_t u = 0; u < K_REG; u++) {
+        const char *c = nth(svg, "<circle class=\"study\"", u);
+        const size_t i = circle_study(svg, u);
+        seen[i]++;
+        assert_abs(attr(c, "cx"), axis_px(&ax, bcg_ablat[i]), 0.03);
+        assert_abs(attr(c, "cy"), yaxis_px(&ay, bcg_yi[i]), 0.03);
+        if (u > 0)
+            assert_true(r.weight[i] <= r.weight[circle_study(svg, u - 1)]);
+        rmax = fmax(rmax, attr(c, "r"));
+    }
+    assert_abs(rmax, 14, 1e-9); /* mtp_bubble::radius_max */
+    for (size_t u = 0; u < K_REG; u++) {
+        const size_t i = circle_study(svg, u);
+        const double rad = attr(nth(svg, "<circle class=\"study\"", u), "r");
+        assert_int_equal(seen[i], 1);
+        assert_rel(rad * rad / (rmax * rmax), r.weight[i] / wmax, 1e-3);
+    }
+
+    /* the fitted line: b0 + b1 x at both ends of the x axis */
+    n = read_points(nth(svg, "<polyline class=\"fit\"", 0), xy, 128);
+    assert_int_equal(n, 2);
+    assert_abs(xy[0], ax.left, 0.011);
+    assert_abs(xy[2], ax.right, 0.011);
+    assert_abs(xy[1], yaxis_px(&ay, r.coef[0].estimate + r.coef[1].estimate * ax.v1), 0.05);
+    assert_abs(xy[3], yaxis_px(&ay, r.coef[0].estimate + r.coef[1].estimate * ax.v2), 0.05);
+
+    /* the CI band: mtp_predict's limits along the axis, 101 points */
+    for (int upper = 0; upper <= 1; upper++) {
+        n = read_points(nth(svg, upper ? "<polyline class=\"ci-upper\""
+                                       : "<polyline class=\"ci-lower\"", 0),
+                        xy, 128);
+        assert_int_equal(n, 101);
+        for (size_t t = 0; t < n; t += 7) {
+            const double x = axis_value(&ax, xy[2 * t]);
+            const mtp_prediction pr = predict_at(&r, row, 1, x);
+            assert_abs(xy[2 * t + 1], yaxis_px(&ay, upper ? pr.ci_upper : pr.ci_lower), 0.05);
+        }
+        /* at latitudes 25 and 40 (points 30 and 60), metafor's predict() */
+        assert_abs(axis_value(&ax, xy[60]), 25, 1e-3);
+        assert_abs(axis_value(&ax, xy[120]), 40, 1e-3);
+        assert_abs(xy[61], yaxis_px(&ay, upper ? -0.24921705085647322 : -0.70293277971130785),
+                   0.05);
+        assert_abs(xy[121], yaxis_px(&ay, upper ? -0.67040502840103744 : -1.1547965525162192),
+                   0.05);
+    }
+    /* the band polygon: the upper limit left to right, the lower back */
+    {
+        double band[2 * 202], lower[2 * 101];
+        n = read_points(nth(svg, "<polygon class=\"ci-band\"", 0), band, 202);
+        assert_int_equal(n, 202);
+        read_points(nth(svg, "<polyline class=\"ci-lower\"", 0), lower, 101);
+        assert_double_eq(band[2 * 201], lower[0]);
+        assert_double_eq(band[2 * 201 + 1], lower[1]);
+    }
+    /* the reference line at log RR 0 */
+    assert_abs(attr(nth(svg, "<line class=\"null-line\"", 0), "y1"), yaxis_px(&ay, 0), 0.03);
+    /* the y axis holds every estimate */
+    assert_true(ay.v1 <= -1.6209 && ay.v2 >= 0.4459);
+    content(nth(svg, "<text class=\"y-tick-label\"", 0), buf, sizeof buf);
+    assert_string_equal(buf, "-2.0");
+    free(svg);
+
+    /* deterministic: the same bytes again */
+    {
+        char *again = capture(call_bubble, &a, NULL, &rc, &err);
+        svg = capture(call_bubble, &a, NULL, &rc, &err);
+        assert_string_equal(svg, again);
+        free(again);
+        free(svg);
+    }
+}
+
+/* Prediction band, the two ratio scales, a fixed-effect fit, the keep mask,
+ * a third column held at its mean or at a given value. */
+static void test_bubble_options(void **state)
+{
+    reg_fit r;
+    bubble_arg a = {NULL, 1, NULL, NULL};
+    mtp_bubble bo;
+    char *svg;
+    int rc;
+    axis ax;
+    yaxis ay;
+    double xy[2 * 128], row[3] = {1, 0, 0};
+    size_t n;
+    mtp_error err;
+    (void)state;
+    fit_reg(&r, 2, MTP_TAU2_REML, NULL);
+    a.r = &r;
+    assert_int_equal(mtp_bubble_init(&bo, MTP_BUBBLE_VERSION), MTP_OK);
+    a.opts = &bo;
+
+    /* prediction band, on a log axis labelled with ratios */
+    bo.flags = MTP_BUBBLE_CI | MTP_BUBBLE_PI | MTP_BUBBLE_NULL_LINE;
+    bo.y_scale = MTP_BUBBLE_Y_RATIO_LOG;
+    svg = capture(call_bubble, &a, "bubble_bcg_ratio_log.svg", &rc, &err);
+    assert_int_equal(rc, MTP_OK);
+    assert_int_equal(count(svg, ">Risk ratio (log scale)<"), 1);
+    assert_int_equal(count(svg, ">Moderator<"), 1); /* no x_label */
+    assert_int_equal(count(svg, "<title>"), 0);     /* no labels: no tooltips */
+    assert_int_equal(count(svg, "class=\"pi-band\""), 1);
+    ax = read_axis(svg, 0);
+    ay = read_yaxis(svg, 1);
+    n = read_points(nth(svg, "<polyline class=\"fit\"", 0), xy, 128);
+    assert_int_equal(n, 2);
+    assert_abs(xy[1], yaxis_px(&ay, r.coef[0].estimate + r.coef[1].estimate * ax.v1), 0.05);
+    assert_abs(xy[3], yaxis_px(&ay, r.coef[0].estimate + r.coef[1].estimate * ax.v2), 0.05);
+    n = read_points(nth(svg, "<polyline class=\"pi-upper\"", 0), xy, 128);
+    assert_int_equal(n, 101);
+    for (size_t t = 0; t < n; t += 10) {
+        const mtp_prediction pr = predict_at(&r, row, 1, axis_value(&ax, xy[2 * t]));
+        assert_abs(xy[2 * t + 1], yaxis_px(&ay, pr.pi_upper), 0.05);
+    }
+    assert_abs(attr(nth(svg, "<line class=\"null-line\"", 0), "y1"), yaxis_px(&ay, 0), 0.03);
+    free(svg);
+
+    /* exponentiated values on a linear axis: the line is the curve exp(x'b) */
+    bo.y_scale = MTP_BUBBLE_Y_RATIO;
+    bo.flags = MTP_BUBBLE_CI;
+    svg = capture(call_bubble, &a, "bubble_bcg_ratio.svg", &rc, &err);
+    assert_int_equal(rc, MTP_OK);
+    assert_int_equal(count(svg, ">Risk ratio<"), 1);
+    assert_int_equal(count(svg, "class=\"null-line\""), 0);
+    assert_int_equal(count(svg, "class=\"pi-band\""), 0);
+    ax = read_axis(svg, 0);
+    ay = read_yaxis(svg, 0);
+    n = read_points(nth(svg, "<polyline class=\"fit\"", 0), xy, 128);
+    assert_int_equal(n, 101);
+    for (size_t t = 0; t < n; t += 5) {
+        const double x = axis_value(&ax, xy[2 * t]);
+        assert_abs(xy[2 * t + 1],
+                   yaxis_px(&ay, exp(r.coef[0].estimate + r.coef[1].estimate * x)), 0.05);
+    }
+    { /* markers at (ablat, exp(yi)), heaviest first (no weights tie here) */
+        size_t order[K_REG];
+        for (size_t i = 0; i < K_REG; i++)
+            order[i] = i;
+        for (size_t i = 1; i < K_REG; i++)
+            for (size_t l = i; l > 0 && r.weight[order[l]] > r.weight[order[l - 1]]; l--) {
+                const size_t tmp = order[l];
+                order[l] = order[l - 1];
+                order[l - 1] = tmp;
+            }
+        for (size_t u = 0; u < K_REG; u++) {
+            const char *c = nth(svg, "<circle class=\"study\"", u);
+            assert_abs(attr(c, "cx"), axis_px(&ax, bcg_ablat[order[u]]), 0.03);
+            assert_abs(attr(c, "cy"), yaxis_px(&ay, exp(bcg_yi[order[u]])), 0.03);
+        }
+    }
+    free(svg);
+
+    /* titles: escaped; cut to fit with the full text as the tooltip */
+    bo.title = "Meta-regression of the BCG vaccine trials on absolute latitude, with a title "
+               "far too long for the width of the plot";
+    bo.x_label = "Latitude <\xC2\xB0>";
+    bo.y_label = "ln(RR) & more";
+    svg = capture(call_bubble, &a, "bubble_bcg_titles.svg", &rc, &err);
+    assert_int_equal(rc, MTP_OK);
+    {
+        char buf[600], want[600];
+        content(nth(svg, "<text class=\"title\"", 0), buf, sizeof buf);
+        assert_true(strlen(buf) > 10 && strlen(buf) < strlen(bo.title));
+        assert_string_equal(buf + strlen(buf) - 3, "\xE2\x80\xA6");
+        snprintf(want, sizeof want, "<title>%s</title>", bo.title);
+        assert_int_equal(count(svg, want), 1);
+    }
+    assert_int_equal(count(svg, ">Latitude &lt;\xC2\xB0&gt;<"), 1);
+    assert_int_equal(count(svg, ">ln(RR) &amp; more<"), 1);
+    free(svg);
+    bo.title = bo.x_label = bo.y_label = NULL;
+
+    /* a fixed-effect fit has no prediction band, even when asked */
+    fit_reg(&r, 2, MTP_TAU2_FE, NULL);
+    bo.y_scale = MTP_BUBBLE_Y_ANALYSIS;
+    bo.flags = MTP_BUBBLE_DEFAULT | MTP_BUBBLE_PI;
+    svg = capture(call_bubble, &a, "bubble_bcg_fe.svg", &rc, &err);
+    assert_int_equal(rc, MTP_OK);
+    assert_int_equal(count(svg, "class=\"pi-band\""), 0);
+    assert_int_equal(count(svg, "class=\"ci-band\""), 1);
+    free(svg);
+
+    /* the keep mask: a study left out is not drawn (and may hold NaN) */
+    {
+        unsigned char keep[K_REG];
+        double yi[K_REG];
+        memset(keep, 1, sizeof keep);
+        keep[3] = 0;
+        fit_reg(&r, 2, MTP_TAU2_REML, keep);
+        memcpy(yi, bcg_yi, sizeof yi);
+        yi[3] = NAN;
+        r.d.yi = yi;
+        r.x[3 * 2 + 1] = NAN;
+        r.weight[3] = NAN;
+        bo.flags = 0;
+        svg = capture(call_bubble, &a, "bubble_bcg_keep.svg", &rc, &err);
+        assert_int_equal(rc, MTP_OK);
+        assert_int_equal(count(svg, "<circle class=\"study\""), K_REG - 1);
+        assert_int_equal(count(svg, "class=\"ci-band\""), 0);
+        assert_int_equal(count(svg, "class=\"null-line\""), 0);
+        free(svg);
+    }
+
+    /* a third column (year): held at its mean, or at a given value */
+    fit_reg(&r, 3, MTP_TAU2_REML, NULL);
+    bo.flags = MTP_BUBBLE_DEFAULT;
+    {
+        double mean = 0, at[3] = {5, 0, 1950}; /* at[0] (intercept) and at[j] are ignored */
+        for (size_t i = 0; i < K_REG; i++)
+            mean += bcg_year[i] / (double)K_REG;
+        for (int given = 0; given <= 1; given++) {
+            const double year = given ? 1950 : mean;
+            bo.at = given ? at : NULL;
+            svg = capture(call_bubble, &a, given ? "bubble_bcg_year_at.svg" : NULL, &rc, &err);
+            assert_int_equal(rc, MTP_OK);
+            ax = read_axis(svg, 0);
+            ay = read_yaxis(svg, 0);
+            n = read_points(nth(svg, "<polyline class=\"fit\"", 0), xy, 128);
+            assert_int_equal(n, 2);
+            for (size_t e = 0; e < 2; e++)
+                assert_abs(xy[2 * e + 1],
+                           yaxis_px(&ay, r.coef[0].estimate +
+                                             r.coef[1].estimate * (e ? ax.v2 : ax.v1) +
+                                             r.coef[2].estimate * year),
+                           0.05);
+            row[2] = year;
+            n = read_points(nth(svg, "<polyline class=\"ci-lower\"", 0), xy, 128);
+            for (size_t t = 0; t < n; t += 20) {
+                const mtp_prediction pr = predict_at(&r, row, 1, axis_value(&ax, xy[2 * t]));
+                assert_abs(xy[2 * t + 1], yaxis_px(&ay, pr.ci_lower), 0.05);
+            }
+            free(svg);
+        }
+        /* year on the x axis, ablat at its mean */
+        bo.at = NULL;
+        a.j = 2;
+        svg = capture(call_bubble, &a, NULL, &rc, &err);
+        assert_int_equal(rc, MTP_OK);
+        ax = read_axis(svg, 0);
+        assert_true(ax.v1 <= 1948 && ax.v2 >= 1980);
+        free(svg);
+    }
+}
+
+static void test_bubble_errors(void **state)
+{
+    reg_fit r, good;
+    bubble_arg a = {NULL, 1, NULL, NULL};
+    mtp_bubble bo;
+    mtp_error err;
+    char *svg;
+    int rc;
+    FILE *full;
+    (void)state;
+    fit_reg(&good, 2, MTP_TAU2_REML, NULL);
+    a.r = &r;
+    assert_int_equal(mtp_bubble_init(NULL, MTP_BUBBLE_VERSION), MTP_EINVAL);
+    assert_int_equal(mtp_bubble_init(&bo, 2), MTP_EINVAL);
+    err_reset(&err);
+    assert_error(mtp_plot_bubble(NULL, &good.d, &good.s, good.coef, good.vcov, good.weight, 1,
+                                 NULL, NULL, &err),
+                 err, MTP_EINVAL, MTP_NO_STUDY, "NULL");
+    err_reset(&err);
+    assert_error(mtp_plot_bubble(stdout, &good.d, &good.s, good.coef, good.vcov, NULL, 1, NULL,
+                                 NULL, &err),
+                 err, MTP_EINVAL, MTP_NO_STUDY, "weights");
+    /* Run with r a copy of the good fit changed by `change`; nothing written. */
+#define BAD(change, code, study, col, phrase)                                                 \
+    do {                                                                                      \
+        r = good;                                                                             \
+        r.d.x = r.x;                                                                          \
+        a.j = 1;                                                                              \
+        a.opts = NULL;                                                                        \
+        assert_int_equal(mtp_bubble_init(&bo, MTP_BUBBLE_VERSION), MTP_OK);                   \
+        change;                                                                               \
+        err_reset(&err);                                                                      \
+        svg = capture(call_bubble, &a, NULL, &rc, &err);                                      \
+        assert_error(rc, err, code, study, phrase);                                           \
+        assert_int_equal(err.column, (size_t)(col));                                          \
+        assert_string_equal(svg, "");                                                         \
+        free(svg);                                                                            \
+    } while (0)
+    /* options */
+    BAD((bo.version = 9, a.opts = &bo), MTP_EINVAL, MTP_NO_STUDY, MTP_NO_INDEX, "version");
+    BAD((bo.width = 50, a.opts = &bo), MTP_EINVAL, MTP_NO_STUDY, MTP_NO_INDEX, "out of range");
+    BAD((bo.height = NAN, a.opts = &bo), MTP_EINVAL, MTP_NO_STUDY, MTP_NO_INDEX, "out of range");
+    BAD((bo.radius_max = 1, a.opts = &bo), MTP_EINVAL, MTP_NO_STUDY, MTP_NO_INDEX, "radius");
+    BAD((bo.flags = 8, a.opts = &bo), MTP_EINVAL, MTP_NO_STUDY, MTP_NO_INDEX, "flags");
+    BAD((bo.y_scale = (mtp_bubble_y)3, a.opts = &bo), MTP_EINVAL, MTP_NO_STUDY, MTP_NO_INDEX,
+        "y_scale");
+    BAD((bo.y_scale = MTP_BUBBLE_Y_RATIO, a.opts = &bo, r.d.measure = MTP_MEASURE_RD,
+         r.s.measure = MTP_MEASURE_RD),
+        MTP_EINVAL, MTP_NO_STUDY, MTP_NO_INDEX, "ratio measure");
+    {
+        mtp_model_options mo = MTP_MODEL_OPTIONS_INIT;
+        mo.version = 99;
+        BAD((bo.model = &mo, a.opts = &bo), MTP_EINVAL, MTP_NO_STUDY, MTP_NO_INDEX, "");
+    }
+    /* the data view and the column */
+    BAD(r.d.x = NULL, MTP_EINVAL, MTP_NO_STUDY, MTP_NO_INDEX, "intercept-only");
+    BAD(a.j = 2, MTP_EINVAL, MTP_NO_STUDY, 2, "not a column");
+    BAD(a.j = 0, MTP_EINVAL, MTP_NO_STUDY, 0, "intercept");
+    BAD(r.d.measure = (mtp_measure)42, MTP_EINVAL, MTP_NO_STUDY, MTP_NO_INDEX, "measure");
+    /* the fit must describe the data */
+    BAD(r.s.k = 12, MTP_EINVAL, MTP_NO_STUDY, MTP_NO_INDEX, "does not describe");
+    BAD(r.s.measure = MTP_MEASURE_OR, MTP_EINVAL, MTP_NO_STUDY, MTP_NO_INDEX, "does not describe");
+    BAD(r.s.level = 1, MTP_EINVAL, MTP_NO_STUDY, MTP_NO_INDEX, "level");
+    BAD((r.keep[4] = 0, r.d.keep = r.keep), MTP_EINVAL, MTP_NO_STUDY, MTP_NO_INDEX, "k_used");
+    /* too few studies: k_used < 2, or no more than p */
+    {
+        unsigned char one[K_REG] = {0};
+        one[5] = 1;
+        BAD((memcpy(r.keep, one, sizeof one), r.d.keep = r.keep, r.s.k_used = 1), MTP_ETOOFEW,
+            MTP_NO_STUDY, MTP_NO_INDEX, "at least 2");
+        one[6] = 1;
+        BAD((memcpy(r.keep, one, sizeof one), r.d.keep = r.keep, r.s.k_used = 2), MTP_ETOOFEW,
+            MTP_NO_STUDY, MTP_NO_INDEX, "more kept studies than");
+    }
+    /* studies */
+    {
+        double yi[K_REG];
+        memcpy(yi, bcg_yi, sizeof yi);
+        yi[7] = INFINITY;
+        BAD(r.d.yi = yi, MTP_EDATA, 7, MTP_NO_INDEX, "not finite");
+        yi[7] = NAN;
+        BAD(r.d.yi = yi, MTP_EDATA, 7, MTP_NO_INDEX, "not finite");
+        yi[7] = 40; /* fine as a log RR on the analysis scale, not as a ratio */
+        BAD((r.d.yi = yi, bo.y_scale = MTP_BUBBLE_Y_RATIO_LOG, a.opts = &bo), MTP_EDATA, 7,
+            MTP_NO_INDEX, "too extreme");
+    }
+    BAD(r.x[9 * 2 + 1] = NAN, MTP_EDATA, 9, 1, "moderator value is not finite");
+    BAD(r.x[9 * 2] = INFINITY, MTP_EDATA, 9, 0, "moderator value is not finite");
+    BAD(r.x[9 * 2 + 1] = 1e300, MTP_EDATA, 9, 1, "too extreme");
+    BAD(r.weight[2] = -1, MTP_EDATA, 2, MTP_NO_INDEX, "weight");
+    BAD(r.weight[2] = NAN, MTP_EDATA, 2, MTP_NO_INDEX, "weight");
+    BAD(memset(r.weight, 0, sizeof r.weight), MTP_EDATA, MTP_NO_STUDY, MTP_NO_INDEX, "weight 0");
+    BAD(for (size_t i = 0; i < K_REG; i++) r.x[2 * i + 1] = 33, MTP_EDATA, MTP_NO_STUDY, 1,
+        "constant");
+    /* coefficients, covariances, tau², at */
+    BAD(r.coef[1].estimate = NAN, MTP_EDATA, MTP_NO_STUDY, 1, "coefficient");
+    BAD(r.vcov[1] = INFINITY, MTP_EDATA, MTP_NO_STUDY, 0, "covariance");
+    BAD(r.s.tau2 = -1, MTP_EDATA, MTP_NO_STUDY, MTP_NO_INDEX, "tau2");
+    {
+        reg_fit r3;
+        double at[3] = {1, 0, NAN};
+        fit_reg(&r3, 3, MTP_TAU2_REML, NULL);
+        r = r3;
+        r.d.x = r.x;
+        a.j = 1;
+        bo.at = at;
+        a.opts = &bo;
+        err_reset(&err);
+        svg = capture(call_bubble, &a, NULL, &rc, &err);
+        assert_error(rc, err, MTP_EDATA, MTP_NO_STUDY, "at");
+        assert_int_equal(err.column, 2);
+        assert_string_equal(svg, "");
+        free(svg);
+        at[2] = 1960;
+        at[1] = NAN; /* column j: ignored */
+        at[0] = NAN; /* the intercept: ignored */
+        svg = capture(call_bubble, &a, NULL, &rc, &err);
+        assert_int_equal(rc, MTP_OK);
+        free(svg);
+    }
+    /* a band that leaves the drawable range */
+    BAD((r.vcov[3] = 1e30, bo.y_scale = MTP_BUBBLE_Y_RATIO_LOG, a.opts = &bo), MTP_EDATA,
+        MTP_NO_STUDY, MTP_NO_INDEX, "too extreme");
+#undef BAD
+    /* write errors */
+    full = fopen("/dev/full", "w");
+    assert_non_null(full);
+    err_reset(&err);
+    assert_error(mtp_plot_bubble(full, &good.d, &good.s, good.coef, good.vcov, good.weight, 1,
+                                 bcg_labels, NULL, &err),
+                 err, MTP_EIO, MTP_NO_STUDY, "write error");
+    fclose(full);
+}
+
 int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
@@ -1122,6 +1732,9 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_forest_edata),
         cmocka_unit_test(test_funnel_bcg),
         cmocka_unit_test(test_funnel_options_and_errors),
+        cmocka_unit_test(test_bubble_bcg),
+        cmocka_unit_test(test_bubble_options),
+        cmocka_unit_test(test_bubble_errors),
     };
     out_dir = argc > 1 ? argv[1] : NULL;
     return cmocka_run_group_tests(tests, NULL, NULL);
