@@ -10,6 +10,8 @@
 #   --no-r          skip metafor
 #   --keep DIR      build and write the data in DIR (default: a fresh temp dir,
 #                   removed at the end)
+#   --mods [...]    the meta-regression benchmark instead (bench/run_mods.sh;
+#                   the options after --mods are its own)
 # Environment: METAPOOL_CLI=/path/to/metapool uses that CLI binary instead of
 # the one built here. Build: Release, -O2, METAPOOL_BUILD_BENCH=ON; the top
 # level CMakeLists.txt when it configures, else bench/ on its own.
@@ -18,6 +20,10 @@
 set -euo pipefail
 
 SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+if [ "${1:-}" = "--mods" ]; then
+    shift
+    exec bash "$SRC/bench/run_mods.sh" "$@"
+fi
 ONLY_CG=0 DO_CG=1 DO_R=1 KEEP=""
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -25,7 +31,7 @@ while [ $# -gt 0 ]; do
     --no-callgrind) DO_CG=0 ;;
     --no-r) DO_R=0 ;;
     --keep) KEEP=$2; shift ;;
-    *) echo "usage: bash bench/run.sh [--callgrind|--no-callgrind] [--no-r] [--keep DIR]" >&2; exit 2 ;;
+    *) echo "usage: bash bench/run.sh [--callgrind|--no-callgrind] [--no-r] [--keep DIR] | --mods [...]" >&2; exit 2 ;;
     esac
     shift
 done
