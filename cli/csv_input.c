@@ -39,8 +39,9 @@ const char *mtpcli_column_name(int col)
 typedef struct role {
     signed char num;   /* an mtpcli_column with a number, or -1 */
     unsigned char str; /* STR_* bits */
+    size_t mod;        /* index of the moderator column (STR_MOD) */
 } role;
-enum { STR_STUDY = 1, STR_GROUP = 2, STR_BY = 4 };
+enum { STR_STUDY = 1, STR_GROUP = 2, STR_BY = 4, STR_MOD = 8 };
 
 typedef struct reader {
     mtpcli_table *t;
@@ -57,6 +58,7 @@ typedef struct reader {
     double val[MTPCLI_NCOLS];
     unsigned int present;              /* bit c: column c is non-empty */
     size_t label, group, by;           /* arena offset / name indices, MTPCLI_NONE if empty */
+    size_t *modval;                    /* nmods arena offsets, MTPCLI_NONE if empty */
     size_t header_cap;
 } reader;
 
@@ -424,6 +426,12 @@ static void finish_header(reader *r)
             claim(r, &t->by_col, i + 1, "the --by column");
             r->roles[i].str |= STR_BY;
         }
+        for (size_t j = 0; j < t->nmods && r->status == MTPCLI_CSV_OK; j++)
+            if (ascii_ieq(name, len, cfg->mod_columns[j])) {
+                claim(r, &t->mod_col[j], i + 1, "the --mods column");
+                r->roles[i].str |= STR_MOD;
+                r->roles[i].mod = j;
+            }
     }
     if (r->status != MTPCLI_CSV_OK)
         return;
@@ -439,6 +447,13 @@ static void finish_header(reader *r)
         fail(r, 1, 0, "no column \"%s\" (named by --by) in the header", s);
         return;
     }
+    for (size_t j = 0; j < t->nmods; j++)
+        if (t->mod_col[j] == 0) {
+            char s[200];
+            mtpcli_sanitize(s, sizeof s, cfg->mod_columns[j], strlen(cfg->mod_columns[j]));
+            fail(r, 1, 0, "no column \"%s\" (named by --mods) in the header", s);
+            return;
+        }
     check_header_sets(r);
     r->header_done = 1;
 }
@@ -451,6 +466,9 @@ static void reset_row(reader *r)
     r->nonempty = 0;
     r->present = 0;
     r->label = r->group = r->by = MTPCLI_NONE;
+    if (r->modval != NULL)
+        for (size_t j = 0; j < r->t->nmods; j++)
+            r->modval[j] = MTPCLI_NONE;
 }
 
 static void number_field(reader *r, size_t col1, int c, const char *s, size_t len)
@@ -519,6 +537,20 @@ static void string_field(reader *r, size_t col1, unsigned bits, const char *s, s
         r->by = names_intern(r, &r->t->bys, s, len);
 }
 
+/* A moderator's text, checked as every string field (see string_field). */
+static void mod_field(reader *r, size_t col1, size_t j, const char *s, size_t len)
+{
+    if (memchr(s, '\0', len) != NULL) {
+        fail(r, r->line, col1, "the text contains a NUL byte");
+        return;
+    }
+    if (!utf8_valid(s, len)) {
+        fail(r, r->line, col1, "the text is not valid UTF-8 (save the file as UTF-8)");
+        return;
+    }
+    r->modval[j] = arena_add(r, s, len);
+}
+
 static void data_field(reader *r, const char *s, size_t len)
 {
     const size_t col1 = r->field; /* already incremented */
@@ -536,8 +568,10 @@ static void data_field(reader *r, const char *s, size_t len)
     r->nonempty = 1;
     if (ro->num >= 0)
         number_field(r, col1, ro->num, s, len);
-    if (ro->str != 0)
-        string_field(r, col1, ro->str, s, len);
+    if (ro->str & ~(unsigned)STR_MOD)
+        string_field(r, col1, ro->str & ~(unsigned)STR_MOD, s, len);
+    if ((ro->str & STR_MOD) && r->status == MTPCLI_CSV_OK)
+        mod_field(r, col1, ro->mod, s, len);
 }
 
 static void on_field(reader *r, const char *s, size_t len)
@@ -681,6 +715,8 @@ static int grow_rows(reader *r)
         GROW_ARRAY(t->group);
     if (t->by_col)
         GROW_ARRAY(t->by);
+    for (size_t j = 0; j < t->nmods; j++)
+        GROW_ARRAY(t->mod[j]);
 #undef GROW_ARRAY
     t->cap = n;
     return 1;
@@ -752,6 +788,8 @@ static void data_row_end(reader *r, size_t line)
         t->group[i] = r->group;
     if (t->by != NULL)
         t->by[i] = r->by;
+    for (size_t j = 0; j < t->nmods; j++)
+        t->mod[j][i] = r->modval[j];
 }
 
 #undef HAS
@@ -919,13 +957,18 @@ void mtpcli_table_free(mtpcli_table *t)
     free(t->bys.slots);
     free(t->arena);
     free(t->header);
+    if (t->mod != NULL)
+        for (size_t j = 0; j < t->nmods; j++)
+            free(t->mod[j]);
+    free(t->mod);
+    free(t->mod_col);
     memset(t, 0, sizeof *t);
 }
 
 int mtpcli_csv_read(mtpcli_table *t, const char *buf, size_t len, const mtpcli_csv_config *cfg,
                     mtpcli_csv_error *err)
 {
-    static const mtpcli_csv_config none = {NULL, NULL, 0};
+    static const mtpcli_csv_config none = {NULL, NULL, 0, NULL, 0};
     reader r;
     if (err != NULL) {
         err->line = err->column = 0;
@@ -938,6 +981,18 @@ int mtpcli_csv_read(mtpcli_table *t, const char *buf, size_t len, const mtpcli_c
     r.cfg = cfg != NULL ? cfg : &none;
     r.err = err;
     r.line = 1;
+    if (r.cfg->nmod_columns > 0) {
+        t->nmods = r.cfg->nmod_columns;
+        t->mod_col = calloc(t->nmods, sizeof *t->mod_col);
+        t->mod = calloc(t->nmods, sizeof *t->mod);
+        r.modval = malloc(t->nmods * sizeof *r.modval);
+        if (t->mod_col == NULL || t->mod == NULL || r.modval == NULL) {
+            t->nmods = t->mod == NULL ? 0 : t->nmods;
+            free(r.modval);
+            fail_nomem(&r);
+            return r.status;
+        }
+    }
     reset_row(&r);
     if (buf == NULL)
         len = 0;
@@ -956,5 +1011,6 @@ int mtpcli_csv_read(mtpcli_table *t, const char *buf, size_t len, const mtpcli_c
     else if (r.status == MTPCLI_CSV_OK && t->nrows == 0)
         fail(&r, r.line, 0, "no study rows after the header");
     free(r.roles);
+    free(r.modval);
     return r.status;
 }

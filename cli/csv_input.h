@@ -65,6 +65,10 @@ typedef struct mtpcli_table {
     size_t col[MTPCLI_NCOLS]; /**< 1-based column of each recognised name, 0 when absent */
     size_t subgroup_col;  /**< 1-based column of the subgroup column, 0 when none */
     size_t by_col;        /**< 1-based column of the --by column, 0 when none */
+    size_t nmods;         /**< moderator columns (mtpcli_csv_config::mod_columns) */
+    size_t *mod_col;      /**< nmods 1-based columns of the moderators */
+    size_t **mod;         /**< nmods arrays: each row's trimmed text of the moderator (arena
+                               offset), or MTPCLI_NONE when the field is empty */
     int bi_layout;        /**< nonzero: counts were given as ai, bi, ci, di */
     int used_libcsv;      /**< nonzero: libcsv tokenised the file (it has quotes) */
 } mtpcli_table;
@@ -75,6 +79,9 @@ typedef struct mtpcli_csv_config {
     const char *by_column;       /**< column splitting the file into analyses, or NULL */
     int force_libcsv;            /**< nonzero: tokenise with libcsv even without quotes
                                       (tests compare both tokenisers) */
+    const char *const *mod_columns; /**< columns read as text for --mods (distinct names,
+                                      case-insensitive), or NULL */
+    size_t nmod_columns;         /**< number of mod_columns */
 } mtpcli_csv_config;
 
 /** Error detail of mtpcli_csv_read(). */

@@ -100,6 +100,7 @@ int main(int argc, char **argv)
     mtpcli_csv_error cerr;
     mtpcli_out out;
     char msg[600], where[256];
+    const char *mod_columns[MTPCLI_MODS_MAX_TERMS];
     char *buf = NULL;
     size_t len = 0;
     int rc = EXIT_DATA;
@@ -122,6 +123,12 @@ int main(int argc, char **argv)
     memset(&cfg, 0, sizeof cfg);
     cfg.subgroup_column = s.subgroup;
     cfg.by_column = s.by;
+    if (s.has_mods) {
+        for (size_t j = 0; j < s.mods.ncols; j++)
+            mod_columns[j] = mtpcli_formula_str(&s.mods, s.mods.cols[j]);
+        cfg.mod_columns = mod_columns;
+        cfg.nmod_columns = s.mods.ncols;
+    }
     memset(&run, 0, sizeof run);
     memset(&out, 0, sizeof out);
     if (mtpcli_csv_read(&t, buf, len, &cfg, &cerr) != MTPCLI_CSV_OK) {
@@ -135,14 +142,11 @@ int main(int argc, char **argv)
         goto done;
     }
     if (s.format == MTPCLI_JSON && s.by != NULL) {
-        /* the lean writer streams: nothing can fail now but the writing */
+        /* streamed: nothing can fail now but the writing */
         out.sink = stdout;
-        mtpcli_write_json_lean(&out, &run, &t, &s);
+        mtpcli_write_json(&out, &run, &t, &s, 1);
     } else if (s.format == MTPCLI_JSON) {
-        if (mtpcli_write_json_jansson(&out, &run, &t, &s, 0) != 0) {
-            die(where, "out of memory while writing JSON");
-            goto done;
-        }
+        mtpcli_write_json(&out, &run, &t, &s, 0);
     } else {
         mtpcli_write_text(&out, &run, &t, &s);
     }

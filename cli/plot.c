@@ -50,17 +50,6 @@ static int fail(const pctx *c, const char *fmt, ...)
     return -1;
 }
 
-/* Drop the library's "row N: " or "study N: " prefix: the message names the line. */
-static const char *strip_prefix(const char *m)
-{
-    const char *p = strncmp(m, "row ", 4) == 0 ? m + 4 : strncmp(m, "study ", 6) == 0 ? m + 6 : NULL;
-    if (p == NULL || *p < '0' || *p > '9')
-        return m;
-    while (*p >= '0' && *p <= '9')
-        p++;
-    return p[0] == ':' && p[1] == ' ' ? p + 2 : m;
-}
-
 /* A library error; lines[err->study] is the input line it is about. */
 static int lib_fail(const pctx *c, int rc, const mtp_error *err, const size_t *lines, size_t n)
 {
@@ -70,9 +59,54 @@ static int lib_fail(const pctx *c, int rc, const mtp_error *err, const size_t *l
         return fail(c, "out of memory while drawing the plot");
     mtpcli_sanitize(in, sizeof in, name, strlen(name));
     if (err->study != MTP_NO_STUDY && err->study < n)
-        return fail(c, "cannot draw line %zu of %s: %s", lines[err->study], in,
-                    strip_prefix(err->message));
+        return fail(c, "cannot draw line %zu of %s: %s", lines[err->study], in, err->message);
     return fail(c, "cannot draw the plot: %s", err->message);
+}
+
+/* ------------------------------------------------------------ the plot API's result */
+
+/* The plots take the version 0.1 result: a fit's summary in that shape. */
+static void result_of(mtp_result *r, const mtpcli_fit *f)
+{
+    const mtp_summary *s = &f->sum;
+    const char *name = mtpcli_method_name(f);
+    memset(r, 0, sizeof *r);
+    r->measure = f->measure;
+    r->method = MTP_METHOD_REML;
+    for (int m = MTP_METHOD_FE; m <= MTP_METHOD_EB; m++) /* by name: the descriptors' */
+        if (strcmp(mtp_method_name((mtp_method)m), name) == 0)
+            r->method = (mtp_method)m;
+    r->test = s->test;
+    r->level = s->level;
+    r->k = s->k;
+    r->k_used = s->k_used;
+    r->estimate = s->mu.estimate;
+    r->se = s->mu.se;
+    r->stat = s->mu.stat;
+    r->df = s->mu.df;
+    r->p = s->mu.p;
+    r->ci_lower = s->mu.ci_lower;
+    r->ci_upper = s->mu.ci_upper;
+    r->pi_lower = s->pi_lower;
+    r->pi_upper = s->pi_upper;
+    r->pi_df = s->pi_df;
+    r->tau2 = s->tau2;
+    r->tau = s->tau;
+    r->tau2_ci_lower = s->tau2_ci_lower;
+    r->tau2_ci_upper = s->tau2_ci_upper;
+    r->q = s->qe;
+    r->q_df = s->qe_df;
+    r->q_p = s->qe_p;
+    r->i2 = s->i2;
+    r->i2_ci_lower = s->i2_ci_lower;
+    r->i2_ci_upper = s->i2_ci_upper;
+    r->h2 = s->h2;
+    r->h2_ci_lower = s->h2_ci_lower;
+    r->h2_ci_upper = s->h2_ci_upper;
+    r->vtypical = s->vtypical;
+    r->iterations = s->iterations;
+    r->converged = s->converged;
+    r->notes = s->notes;
 }
 
 /* ------------------------------------------------------------ SVG to file */
@@ -133,6 +167,7 @@ typedef struct forest_mem {
     size_t *lines;       /* input line of each row, top to bottom */
     char (*names)[32];   /* "Study N" for rows without a label */
     mtp_forest_group *groups;
+    mtp_result *results; /* a result per group, and the overall one */
 } forest_mem;
 
 static void forest_mem_free(forest_mem *m)
@@ -142,6 +177,7 @@ static void forest_mem_free(forest_mem *m)
     free(m->lines);
     free(m->names);
     free(m->groups);
+    free(m->results);
 }
 
 static int forest_mem_alloc(forest_mem *m, size_t n, size_t ngroups)
@@ -152,7 +188,8 @@ static int forest_mem_alloc(forest_mem *m, size_t n, size_t ngroups)
     m->lines = calloc(k, sizeof *m->lines);
     m->names = calloc(k, sizeof *m->names);
     m->groups = calloc(g, sizeof *m->groups);
-    return m->rows && m->tables && m->lines && m->names && m->groups;
+    m->results = calloc(g + 1, sizeof *m->results);
+    return m->rows && m->tables && m->lines && m->names && m->groups && m->results;
 }
 
 /* Row j of the plot from study i of fit f. */
@@ -160,7 +197,6 @@ static void fill_row(const pctx *c, forest_mem *m, size_t j, const mtpcli_fit *f
 {
     const mtpcli_table *t = c->t;
     const size_t row = f->rows[i];
-    const mtp_study *st = &f->studies[i];
     mtp_forest_row *r = &m->rows[j];
     const size_t lab = t->label != NULL ? t->label[row] : MTPCLI_NONE;
     if (lab != MTPCLI_NONE) {
@@ -177,51 +213,51 @@ static void fill_row(const pctx *c, forest_mem *m, size_t j, const mtpcli_fit *f
         m->tables[j].total_ctl = t->v[3][row];
         r->counts = &m->tables[j];
     }
-    r->yi = st->yi; /* NaN: dropped, or MH without a finite effect ("Not estimable") */
-    r->vi = st->vi;
-    r->ci_lower = r->ci_upper = NAN;
-    if (t->kind[row] == MTPCLI_ROW_CI && c->s->opts.level == 0.95) { /* the 95% CI as given */
+    r->yi = f->st.yi[i]; /* NaN: dropped, or MH without a finite effect ("Not estimable") */
+    r->vi = f->st.vi[i];
+    r->ci_lower = f->st.ci_lower[i]; /* the fit's study CI */
+    r->ci_upper = f->st.ci_upper[i];
+    if (t->kind[row] == MTPCLI_ROW_CI && c->s->level == 0.95) { /* the 95% CI as given */
         r->ci_lower = mtpcli_is_ratio(f) ? log(t->v[1][row]) : t->v[1][row];
         r->ci_upper = mtpcli_is_ratio(f) ? log(t->v[2][row]) : t->v[2][row];
     }
-    r->weight = (st->flags & MTP_STUDY_DROPPED) ? NAN : st->weight;
+    r->weight = (f->st.flags[i] & MTP_STUDY_DROPPED) ? NAN : f->st.weight[i];
     m->lines[j] = t->line[row];
 }
 
-static const char *measure_words(const mtpcli_fit *f)
+/* "Risk ratio (RR)"; "Estimates as given" for generic effects. */
+static void measure_words(char *buf, size_t n, const mtpcli_fit *f)
 {
-    switch (f->measure) {
-    case MTP_MEASURE_RR: return "Risk ratio (RR)";
-    case MTP_MEASURE_OR:
-    case MTP_MEASURE_PETO_OR: return "Odds ratio (OR)";
-    case MTP_MEASURE_RD: return "Risk difference (RD)";
-    default: return "Estimates as given";
-    }
+    const mtp_measure_info *m = mtpcli_measure_info(f);
+    if (m->flags & MTP_MEASURE_FROM_2X2)
+        snprintf(buf, n, "%s (%s)", m->label, m->name);
+    else
+        snprintf(buf, n, "Estimates as given");
 }
 
 /* "Risk ratio (RR), random-effects model (REML)" and the like. */
 static void title_of(const pctx *c, const mtpcli_fit *f, char *buf, size_t n)
 {
-    const mtp_method m = f->res.method;
-    const char *meas = measure_words(f);
-    if (m == MTP_METHOD_FE)
-        snprintf(buf, n, "%s, fixed-effect model (inverse variance)", meas);
-    else if (m == MTP_METHOD_MH)
+    char meas[64];
+    measure_words(meas, sizeof meas, f);
+    if (f->fe == MTP_FE_MH)
         snprintf(buf, n, "%s, fixed-effect model (Mantel-Haenszel)", meas);
-    else if (m == MTP_METHOD_PETO)
+    else if (f->fe == MTP_FE_PETO)
         snprintf(buf, n, "%s, fixed-effect model (Peto)", meas);
+    else if (!mtpcli_is_random(f))
+        snprintf(buf, n, "%s, fixed-effect model (inverse variance)", meas);
     else if (c->run->a[0].groups != NULL && c->s->subgroup_tau2 == MTP_SUBGROUP_COMMON)
         snprintf(buf, n, "%s, random-effects model (%s, tau\xC2\xB2 common to all subgroups)", meas,
-                 mtp_method_name(m));
+                 mtpcli_method_name(f));
     else
-        snprintf(buf, n, "%s, random-effects model (%s)", meas, mtp_method_name(m));
+        snprintf(buf, n, "%s, random-effects model (%s)", meas, mtpcli_method_name(f));
 }
 
 static int draw_forest(const pctx *c, FILE *out)
 {
     const mtpcli_analysis *a = &c->run->a[0];
     const mtpcli_fit *ov = &a->overall;
-    const int random = mtp_method_is_random(ov->res.method);
+    const int random = mtpcli_is_random(ov);
     const size_t ng = a->groups != NULL ? a->ngroups : 1;
     char title[256], sub[64], total[64];
     forest_mem m;
@@ -239,9 +275,9 @@ static int draw_forest(const pctx *c, FILE *out)
     title_of(c, ov, title, sizeof title);
     mtp_forest_init(&spec, MTP_FOREST_VERSION);
     spec.title = title;
-    spec.measure = ov->res.method == MTP_METHOD_PETO ? MTP_MEASURE_PETO_OR : ov->measure;
+    spec.measure = ov->measure;
     spec.scale = mtpcli_is_ratio(ov) ? MTP_SCALE_LOG : MTP_SCALE_LINEAR;
-    spec.level = c->s->opts.level;
+    spec.level = c->s->level;
     spec.favours_left = c->s->favours_left;
     spec.favours_right = c->s->favours_right;
     spec.groups = m.groups;
@@ -251,7 +287,8 @@ static int draw_forest(const pctx *c, FILE *out)
             fill_row(c, &m, j, ov, i);
         m.groups[0].rows = m.rows;
         m.groups[0].nrows = ov->n;
-        m.groups[0].result = &ov->res;
+        result_of(&m.results[0], ov);
+        m.groups[0].result = &m.results[0];
         m.groups[0].result_label = total;
     } else {
         for (size_t g = 0; g < ng; g++) {
@@ -261,12 +298,14 @@ static int draw_forest(const pctx *c, FILE *out)
             grp->rows = m.rows + j;
             grp->nrows = gf->n;
             /* a pooled estimate of one study is that study: no diamond */
-            grp->result = gf->res.k_used >= 2 ? &gf->res : NULL;
+            result_of(&m.results[g], gf);
+            grp->result = gf->sum.k_used >= 2 ? &m.results[g] : NULL;
             grp->result_label = sub;
             for (size_t i = 0; i < gf->n; i++, j++)
                 fill_row(c, &m, j, gf, i);
         }
-        spec.overall = &ov->res;
+        result_of(&m.results[ng], ov);
+        spec.overall = &m.results[ng];
         spec.overall_label = total;
         if (isfinite(a->test.q) && isfinite(a->test.df))
             spec.subgroup_diff = &a->test;
@@ -280,15 +319,11 @@ static int draw_forest(const pctx *c, FILE *out)
 
 /* ------------------------------------------------------------ funnel */
 
-static const char *funnel_axis(const mtpcli_fit *f)
+/* "Risk ratio (log scale)", "Risk difference", "Estimate". */
+static void funnel_axis(char *buf, size_t n, const mtpcli_fit *f)
 {
-    switch (f->measure) {
-    case MTP_MEASURE_RR: return "Risk ratio (log scale)";
-    case MTP_MEASURE_OR:
-    case MTP_MEASURE_PETO_OR: return "Odds ratio (log scale)";
-    case MTP_MEASURE_RD: return "Risk difference";
-    default: return "Estimate";
-    }
+    const mtp_measure_info *m = mtpcli_measure_info(f);
+    snprintf(buf, n, "%s%s", m->label, (m->flags & MTP_MEASURE_LOG_SCALE) ? " (log scale)" : "");
 }
 
 static int draw_funnel(const pctx *c, FILE *out)
@@ -297,7 +332,8 @@ static int draw_funnel(const pctx *c, FILE *out)
     const size_t n = ov->n ? ov->n : 1;
     mtp_effect *e = malloc(n * sizeof *e);
     size_t *lines = malloc(n * sizeof *lines);
-    char title[64];
+    char title[64], axis[64];
+    mtp_result pooled;
     mtp_funnel opts;
     mtp_error err;
     int rc;
@@ -307,20 +343,21 @@ static int draw_funnel(const pctx *c, FILE *out)
         return fail(c, "out of memory while drawing the plot");
     }
     for (size_t i = 0; i < ov->n; i++) { /* yi = NaN (dropped, no finite effect): left out */
-        e[i].yi = ov->studies[i].yi;
-        e[i].vi = ov->studies[i].vi;
+        e[i].yi = ov->st.yi[i];
+        e[i].vi = ov->st.vi[i];
         lines[i] = c->t->line[ov->rows[i]];
     }
     /* short: the funnel is narrow and the library does not cut its title */
     snprintf(title, sizeof title, "Funnel plot, %s (%s)",
-             mtp_method_is_random(ov->res.method) ? "random effects" : "fixed effect",
-             mtp_method_name(ov->res.method));
+             mtpcli_is_random(ov) ? "random effects" : "fixed effect", mtpcli_method_name(ov));
     mtp_funnel_init(&opts, MTP_FUNNEL_VERSION);
     opts.title = title;
-    opts.x_label = funnel_axis(ov);
+    funnel_axis(axis, sizeof axis, ov);
+    opts.x_label = axis;
     opts.scale = mtpcli_is_ratio(ov) ? MTP_SCALE_LOG : MTP_SCALE_LINEAR;
-    opts.level = c->s->opts.level;
-    rc = mtp_plot_funnel(out, e, ov->n, &ov->res, &opts, &err);
+    opts.level = c->s->level;
+    result_of(&pooled, ov);
+    rc = mtp_plot_funnel(out, e, ov->n, &pooled, &opts, &err);
     if (rc != MTP_OK)
         lib_fail(c, rc, &err, lines, ov->n);
     free(e);

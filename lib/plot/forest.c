@@ -172,27 +172,24 @@ static int check_row(const mtp_forest_row *r, size_t index, double limit, double
     if (isnan(r->yi))
         return MTP_OK; /* not estimable */
     if (!isfinite(r->yi))
-        return mtp__fail(err, MTP_EDATA, index, "row %zu: estimate is not finite", index + 1);
+        return mtp__fail(err, MTP_EDATA, index, "estimate is not finite");
     if (isfinite(r->ci_lower) && isfinite(r->ci_upper)) {
         if (!(r->ci_lower <= r->yi && r->yi <= r->ci_upper))
             return mtp__fail(err, MTP_EDATA, index,
-                             "row %zu: estimate outside its confidence interval", index + 1);
+                             "estimate outside its confidence interval");
         lo = r->ci_lower;
         hi = r->ci_upper;
     } else if (!(isfinite(r->vi) && r->vi > 0)) {
         return mtp__fail(err, MTP_EDATA, index,
-                         "row %zu: needs a positive finite variance or finite CI limits",
-                         index + 1);
+                         "needs a positive finite variance or finite CI limits");
     } else {
         lo = r->yi - z * sqrt(r->vi);
         hi = r->yi + z * sqrt(r->vi);
     }
     if (!(fabs(lo) <= limit && fabs(hi) <= limit))
-        return mtp__fail(err, MTP_EDATA, index, "row %zu: estimate or CI too extreme to draw",
-                         index + 1);
+        return mtp__fail(err, MTP_EDATA, index, "estimate or CI too extreme to draw");
     if (!isnan(r->weight) && !(r->weight >= 0 && isfinite(r->weight)))
-        return mtp__fail(err, MTP_EDATA, index, "row %zu: weight must be >= 0 and finite",
-                         index + 1);
+        return mtp__fail(err, MTP_EDATA, index, "weight must be >= 0 and finite");
     return MTP_OK;
 }
 

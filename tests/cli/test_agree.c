@@ -1,12 +1,17 @@
 /* The metapool command's JSON against the library's own results, to the
  * last bit: for every method, measure, test and convention on the data sets
  * of tests/cli/data, the test computes the result itself (the data are
- * written out below, independently of the CLI's CSV reader) and compares
- * every key of the CLI's JSON, per-study values included. %.17g round-trips,
- * so equality is exact. Also: subgroups (mtp_pool_subgroups), and --by on a
- * generated file of many analyses (mtp_pool_effects per analysis, k = 1 to 15).
- * With common-default: only --subgroup-tau2 common without --method (DL, and
- * the tau² of mtp_tau2_common).
+ * written out below, independently of the CLI's CSV reader; effects of the
+ * 2x2 rows of a mixed file through one mtp_fit_2x2 of them all, where the
+ * CLI fits each table alone) and compares every key of the CLI's JSON, per-study
+ * values included. %.17g round-trips, so equality is exact. Also: subgroups
+ * (mtp_subgroups with separate and common tau², every estimator; MH and Peto
+ * by mtp_fit_2x2 per subgroup and the fixed-effect Q of the subgroup
+ * estimates), and --by on a generated file of many analyses (mtp_fit per
+ * analysis, k = 1 to 15).
+ * With common-default: only --subgroup-tau2 common without --method (DL, the
+ * tau² of the meta-regression on the subgroups, fitted here with its model
+ * matrix).
  * usage: test_agree METAPOOL DATADIR TMPDIR [common-default]
  * Copyright (C) 2026 the metapool authors. GPL-3.0-or-later. */
 #define _POSIX_C_SOURCE 200809L
@@ -140,26 +145,231 @@ static void same_str(const json_t *o, const char *key, const char *want)
               want ? want : "null");
 }
 
+/* ------------------------------------------------------------ the library side */
+
+/* What a command line chooses, as this test reads it. */
+typedef struct conf {
+    mtp_measure measure;
+    mtp_fe_method fe;
+    mtp_tau2_method tau2;
+    mtp_test test;
+    mtp_pi pi;
+    double level, cc;
+    mtp_cc_rule cc_when;
+    mtp_double_zero dz;
+} conf;
+
+static void conf_init(conf *c)
+{
+    c->measure = MTP_MEASURE_RR;
+    c->fe = MTP_FE_IV;
+    c->tau2 = MTP_TAU2_REML;
+    c->test = MTP_TEST_Z;
+    c->pi = MTP_PI_T_K2;
+    c->level = 0.95;
+    c->cc = 0.5;
+    c->cc_when = MTP_CC_ZERO;
+    c->dz = MTP_DZ_AUTO;
+}
+
+static void model_options(const conf *c, mtp_model_options *o)
+{
+    static const mtp_model_options init = MTP_MODEL_OPTIONS_INIT;
+    *o = init;
+    o->tau2 = c->tau2;
+    o->test = c->test;
+    o->pi = c->pi;
+    o->level = c->level;
+    o->flags = MTP_FIT_NO_R2;
+}
+
+static void es_options(const conf *c, mtp_es_options *o)
+{
+    static const mtp_es_options init = MTP_ES_OPTIONS_INIT;
+    *o = init;
+    o->measure = c->fe == MTP_FE_PETO ? MTP_MEASURE_OR : c->measure;
+    o->cc = c->cc;
+    o->cc_when = c->cc == 0 ? MTP_CC_NEVER : c->cc_when;
+    o->double_zero = c->dz;
+}
+
+/* The method list of --method: FE, MH, PETO and the tau² estimators, from
+ * the library's descriptors. */
+static size_t nmethods;
+static const char *method_names[16];
+static void list_methods(void)
+{
+    const mtp_tau2_info *d;
+    method_names[nmethods++] = "FE";
+    method_names[nmethods++] = "MH";
+    method_names[nmethods++] = "PETO";
+    for (int i = 0; (d = mtp_tau2_get(i)) != NULL; i++)
+        if (d->flags & MTP_TAU2_ESTIMATED)
+            method_names[nmethods++] = d->name;
+}
+
+static void set_method(conf *c, const char *name)
+{
+    c->fe = strcmp(name, "MH") == 0 ? MTP_FE_MH : strcmp(name, "PETO") == 0 ? MTP_FE_PETO : MTP_FE_IV;
+    if (c->fe != MTP_FE_IV || mtp_tau2_parse(&c->tau2, name) != MTP_OK)
+        c->tau2 = MTP_TAU2_FE;
+}
+
 static const char *measure_key(mtp_measure m)
 {
-    switch (m) {
-    case MTP_MEASURE_RR: return "RR";
-    case MTP_MEASURE_OR:
-    case MTP_MEASURE_PETO_OR: return "OR";
-    case MTP_MEASURE_RD: return "RD";
-    default: return "GEN";
+    return mtp_measure_get(m == MTP_MEASURE_PETO_OR ? MTP_MEASURE_OR : (int)m)->name;
+}
+
+typedef struct model {
+    mtp_summary sum;
+    double yi[MAXK], vi[MAXK], w[MAXK];
+    unsigned int flags[MAXK];
+    const char *method; /* as --method names it */
+    mtp_measure shown;
+    int rc;
+} model;
+
+static const char *method_of(const conf *c)
+{
+    return c->fe == MTP_FE_MH ? "MH" : c->fe == MTP_FE_PETO ? "PETO" : mtp_tau2_get((int)c->tau2)->name;
+}
+
+/* The effects of the 2x2 rows among rows[0..n) into y, v, flags (other rows
+ * untouched): one mtp_fit_2x2 of all of them, whose yi and vi outputs are
+ * the tables' effects (the CLI fits each table alone). No table left (all
+ * dropped): each gets NaN and MTP_STUDY_DROPPED. */
+static int effects_2x2(double *y, double *v, unsigned int *flags, mtp_workspace *ws,
+                       const row *const *rows, size_t n, const conf *c)
+{
+    mtp_table2x2 t[MAXK];
+    double ty[MAXK], tv[MAXK];
+    unsigned int tf[MAXK];
+    size_t at[MAXK], m = 0;
+    mtp_es_options es;
+    mtp_model_options mo = MTP_MODEL_OPTIONS_INIT;
+    mtp_fit_out out = MTP_FIT_OUT_INIT;
+    int rc;
+    for (size_t i = 0; i < n; i++)
+        if (rows[i]->kind == 1) {
+            const row *r = rows[i];
+            t[m].events_trt = r->v[0];
+            t[m].total_trt = r->v[1];
+            t[m].events_ctl = r->v[2];
+            t[m].total_ctl = r->v[3];
+            at[m++] = i;
+        }
+    if (m == 0)
+        return MTP_OK;
+    es_options(c, &es);
+    mo.tau2 = MTP_TAU2_FE;
+    out.yi = ty;
+    out.vi = tv;
+    out.study_flags = tf;
+    rc = mtp_fit_2x2(&out, ws, t, m, &es, NULL, &mo, NULL);
+    if (rc == MTP_ETOOFEW) {
+        for (size_t j = 0; j < m; j++) {
+            ty[j] = tv[j] = NAN;
+            tf[j] = MTP_STUDY_DOUBLE_ZERO | MTP_STUDY_DROPPED;
+        }
+        rc = MTP_OK;
     }
+    if (rc != MTP_OK)
+        return rc;
+    for (size_t j = 0; j < m; j++) {
+        y[at[j]] = ty[j];
+        v[at[j]] = tv[j];
+        flags[at[j]] = tf[j];
+    }
+    return MTP_OK;
+}
+
+/* What the CLI documents: counts only -> mtp_fit_2x2; else every row an
+ * effect (escalc-style counts, yi/vi, 95% CI) -> mtp_fit on them (dropped
+ * double zeros left out by the keep mask). */
+static void fit_library(model *m, mtp_workspace *ws, const row *const *rows, size_t n, const conf *c)
+{
+    mtp_model_options mo;
+    mtp_fit_out out = MTP_FIT_OUT_INIT;
+    mtp_es_options es;
+    int counts = 1, other = 0;
+    model_options(c, &mo);
+    es_options(c, &es);
+    m->method = method_of(c);
+    for (size_t i = 0; i < n; i++) {
+        counts &= rows[i]->kind == 1;
+        other |= rows[i]->kind != 2;
+    }
+    m->shown = other ? es.measure : MTP_MEASURE_GENERIC;
+    out.summary = &m->sum;
+    out.yi = m->yi;
+    out.vi = m->vi;
+    out.weight = m->w;
+    if (counts) {
+        mtp_table2x2 t[MAXK];
+        mtp_fe2x2_options fe = MTP_FE2X2_OPTIONS_INIT;
+        fe.method = c->fe;
+        for (size_t i = 0; i < n; i++) {
+            t[i].events_trt = rows[i]->v[0];
+            t[i].total_trt = rows[i]->v[1];
+            t[i].events_ctl = rows[i]->v[2];
+            t[i].total_ctl = rows[i]->v[3];
+        }
+        out.study_flags = m->flags;
+        m->rc = mtp_fit_2x2(&out, ws, t, n, &es, &fe, &mo, NULL);
+        if (m->rc == MTP_OK && c->fe == MTP_FE_PETO)
+            m->shown = MTP_MEASURE_PETO_OR;
+    } else if (c->fe != MTP_FE_IV) {
+        m->rc = MTP_EINVAL;
+        return;
+    } else {
+        double y[MAXK], v[MAXK];
+        unsigned char keep[MAXK];
+        size_t nk = 0;
+        mtp_data d = {MTP_MEASURE_GENERIC, n, y, v, NULL, 0, keep, NULL};
+        for (size_t i = 0; i < n; i++)
+            m->flags[i] = 0;
+        if ((m->rc = effects_2x2(y, v, m->flags, ws, rows, n, c)) != MTP_OK)
+            return;
+        for (size_t i = 0; i < n; i++) {
+            const row *r = rows[i];
+            m->rc = MTP_OK;
+            if (r->kind == 3) {
+                mtp_effect e;
+                m->rc = mtp_effect_from_ci(&e, r->v[0], r->v[1], r->v[2], 0.95,
+                                           (mtp_measure_get((int)es.measure)->flags &
+                                            MTP_MEASURE_LOG_SCALE) != 0,
+                                           NULL);
+                y[i] = e.yi;
+                v[i] = e.vi;
+            } else if (r->kind == 2) {
+                y[i] = r->v[0];
+                v[i] = r->v[1];
+            }
+            if (m->rc != MTP_OK)
+                return;
+            keep[i] = !(m->flags[i] & MTP_STUDY_DROPPED);
+            nk += keep[i];
+        }
+        d.measure = m->shown;
+        m->rc = nk == 0 ? MTP_ETOOFEW : mtp_fit(&out, ws, &d, &mo, NULL);
+    }
+    if (m->rc != MTP_OK)
+        return;
+    for (size_t i = 0; i < n; i++) /* a dropped table: weight 0, as the CLI lists it */
+        if ((m->flags[i] & MTP_STUDY_DROPPED) || isnan(m->w[i]))
+            m->w[i] = 0;
 }
 
 /* Every key of issue 3 for one fit. */
-static void check_fit(const json_t *o, const mtp_result *r, const mtp_study *st, const row *const *rows,
-                      size_t n, mtp_measure shown, double level_pct)
+static void check_fit(const json_t *o, const model *m, const row *const *rows, size_t n,
+                      double level_pct)
 {
     static const char *const keys[] = {"k", "measure", "method", "test", "level", "estimate", "se",
                                        "stat", "p", "ci_lower", "ci_upper", "pi_lower", "pi_upper",
                                        "tau2", "tau2_ci_lower", "tau2_ci_upper", "Q", "Q_df", "Q_p",
                                        "I2", "H2", "iterations", "converged", "studies"};
-    const int ratio = shown == MTP_MEASURE_RR || shown == MTP_MEASURE_OR || shown == MTP_MEASURE_PETO_OR;
+    const mtp_summary *r = &m->sum;
+    const int ratio = (mtp_measure_get((int)m->shown)->flags & MTP_MEASURE_LOG_SCALE) != 0;
     const json_t *studies = json_object_get(o, "studies"), *e = json_object_get(o, "exp");
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
         checks++;
@@ -167,24 +377,24 @@ static void check_fit(const json_t *o, const mtp_result *r, const mtp_study *st,
             failf("key %s missing", keys[i]);
     }
     same(o, "k", (double)r->k_used);
-    same_str(o, "measure", measure_key(shown));
-    same_str(o, "method", mtp_method_name(r->method));
-    same_str(o, "test", r->test == MTP_TEST_KNHA ? "knha" : "z");
+    same_str(o, "measure", measure_key(m->shown));
+    same_str(o, "method", m->method);
+    same_str(o, "test", mtp_test_get((int)r->test)->name);
     same(o, "level", level_pct);
-    same(o, "estimate", r->estimate);
-    same(o, "se", r->se);
-    same(o, "stat", r->stat);
-    same(o, "p", r->p);
-    same(o, "ci_lower", r->ci_lower);
-    same(o, "ci_upper", r->ci_upper);
+    same(o, "estimate", r->mu.estimate);
+    same(o, "se", r->mu.se);
+    same(o, "stat", r->mu.stat);
+    same(o, "p", r->mu.p);
+    same(o, "ci_lower", r->mu.ci_lower);
+    same(o, "ci_upper", r->mu.ci_upper);
     same(o, "pi_lower", r->pi_lower);
     same(o, "pi_upper", r->pi_upper);
     same(o, "tau2", r->tau2);
     same(o, "tau2_ci_lower", r->tau2_ci_lower);
     same(o, "tau2_ci_upper", r->tau2_ci_upper);
-    same(o, "Q", r->q);
-    same(o, "Q_df", r->q_df);
-    same(o, "Q_p", r->q_p);
+    same(o, "Q", r->qe);
+    same(o, "Q_df", r->qe_df);
+    same(o, "Q_p", r->qe_p);
     same(o, "I2", r->i2);
     same(o, "H2", r->h2);
     same(o, "iterations", (double)r->iterations);
@@ -196,9 +406,9 @@ static void check_fit(const json_t *o, const mtp_result *r, const mtp_study *st,
     if (ratio != (e != NULL))
         failf("exp block %s", ratio ? "missing" : "present for a difference");
     if (ratio && e != NULL) {
-        same(e, "estimate", exp(r->estimate));
-        same(e, "ci_lower", exp(r->ci_lower));
-        same(e, "ci_upper", exp(r->ci_upper));
+        same(e, "estimate", exp(r->mu.estimate));
+        same(e, "ci_lower", exp(r->mu.ci_lower));
+        same(e, "ci_upper", exp(r->mu.ci_upper));
         same(e, "pi_lower", exp(r->pi_lower));
         same(e, "pi_upper", exp(r->pi_upper));
     }
@@ -210,9 +420,9 @@ static void check_fit(const json_t *o, const mtp_result *r, const mtp_study *st,
     for (size_t i = 0; i < n; i++) {
         const json_t *s = json_array_get(studies, i);
         same_str(s, "study", rows[i]->label);
-        same(s, "yi", st[i].yi);
-        same(s, "vi", st[i].vi);
-        same(s, "weight", st[i].weight);
+        same(s, "yi", m->yi[i]);
+        same(s, "vi", m->vi[i]);
+        same(s, "weight", m->w[i]);
     }
 }
 
@@ -270,134 +480,70 @@ static int run_cli(const char *args, json_t **objs, size_t max, size_t *nobj)
     return 0;
 }
 
-/* ------------------------------------------------------------ the library side */
-
-typedef struct model {
-    mtp_result res;
-    mtp_study st[MAXK];
-    mtp_measure shown;
-    int rc;
-} model;
-
-/* What the CLI documents: counts only -> mtp_pool_2x2; else every row an
- * effect (escalc-style counts, yi/vi, 95% CI) -> mtp_pool_effects. */
-static void fit_library(model *m, mtp_workspace *ws, const row *const *rows, size_t n,
-                        const mtp_options *opts0)
-{
-    mtp_options o = *opts0;
-    int counts = 1, other = 0;
-    if (o.method == MTP_METHOD_PETO)
-        o.measure = MTP_MEASURE_OR;
-    for (size_t i = 0; i < n; i++) {
-        counts &= rows[i]->kind == 1;
-        other |= rows[i]->kind != 2;
-    }
-    m->shown = other ? o.measure : MTP_MEASURE_GENERIC;
-    if (counts) {
-        mtp_table2x2 t[MAXK];
-        for (size_t i = 0; i < n; i++) {
-            t[i].events_trt = rows[i]->v[0];
-            t[i].total_trt = rows[i]->v[1];
-            t[i].events_ctl = rows[i]->v[2];
-            t[i].total_ctl = rows[i]->v[3];
-        }
-        m->rc = mtp_pool_2x2(&m->res, ws, t, n, &o, NULL);
-        if (m->rc == MTP_OK)
-            memcpy(m->st, mtp_workspace_studies(ws), n * sizeof m->st[0]);
-        return;
-    }
-    if (o.method == MTP_METHOD_MH || o.method == MTP_METHOD_PETO) {
-        m->rc = MTP_EINVAL;
-        return;
-    }
-    {
-        mtp_effect e[MAXK];
-        size_t pos[MAXK], nk = 0;
-        unsigned int flags[MAXK];
-        for (size_t i = 0; i < n; i++) {
-            const row *r = rows[i];
-            flags[i] = 0;
-            m->rc = MTP_OK;
-            if (r->kind == 1) {
-                mtp_table2x2 t = {r->v[0], r->v[1], r->v[2], r->v[3]};
-                m->rc = mtp_effect_from_2x2(&e[nk], &flags[i], &t, &o, NULL);
-            } else if (r->kind == 3) {
-                m->rc = mtp_effect_from_ci(&e[nk], r->v[0], r->v[1], r->v[2], 0.95,
-                                           o.measure != MTP_MEASURE_RD, NULL);
-            } else {
-                e[nk].yi = r->v[0];
-                e[nk].vi = r->v[1];
-            }
-            if (m->rc != MTP_OK)
-                return;
-            if (!(flags[i] & MTP_STUDY_DROPPED))
-                pos[nk++] = i;
-        }
-        m->rc = nk == 0 ? MTP_ETOOFEW : mtp_pool_effects(&m->res, ws, e, nk, &o, NULL);
-        if (m->rc != MTP_OK)
-            return;
-        for (size_t i = 0; i < n; i++) {
-            m->st[i].yi = m->st[i].vi = NAN;
-            m->st[i].weight = 0;
-            m->st[i].flags = flags[i];
-        }
-        for (size_t j = 0; j < nk; j++) {
-            m->st[pos[j]] = mtp_workspace_studies(ws)[j];
-            m->st[pos[j]].flags |= flags[pos[j]];
-        }
-        m->res.k = n;
-    }
-}
-
 /* ------------------------------------------------------------ cases */
 
 typedef struct variant {
     const char *args; /* extra CLI options */
-    void (*apply)(mtp_options *);
+    void (*apply)(conf *);
 } variant;
 
-static void v_none(mtp_options *o) { (void)o; }
-static void v_knha(mtp_options *o) { o->test = MTP_TEST_KNHA; }
-static void v_level90(mtp_options *o) { o->level = 0.90; }
-static void v_normal_pi(mtp_options *o) { o->pi = MTP_PI_NORMAL; }
-static void v_cc_all(mtp_options *o) { o->cc_when = MTP_CC_ALL; }
-static void v_cc_never(mtp_options *o) { o->cc_when = MTP_CC_NEVER; }
-static void v_cc_quarter(mtp_options *o) { o->cc = 0.25; }
-static void v_dz_keep(mtp_options *o) { o->double_zero = MTP_DZ_KEEP; }
-static void v_dz_drop(mtp_options *o) { o->double_zero = MTP_DZ_DROP; }
+static void v_none(conf *o) { (void)o; }
+static void v_knha(conf *o) { o->test = MTP_TEST_KNHA; }
+static void v_level90(conf *o) { o->level = 0.90; }
+static void v_normal_pi(conf *o) { o->pi = MTP_PI_NORMAL; }
+static void v_t_k1_pi(conf *o) { o->pi = MTP_PI_T_K1; }
+static void v_cc_all(conf *o) { o->cc_when = MTP_CC_ALL; }
+static void v_cc_never(conf *o) { o->cc_when = MTP_CC_NEVER; }
+static void v_cc_quarter(conf *o) { o->cc = 0.25; }
+static void v_cc_zero(conf *o) { o->cc = 0; }
+static void v_dz_keep(conf *o) { o->dz = MTP_DZ_KEEP; }
+static void v_dz_drop(conf *o) { o->dz = MTP_DZ_DROP; }
 
 static const variant variants[] = {
     {"", v_none},
     {"--test knha", v_knha},
     {"--level 90", v_level90},
     {"--pi normal", v_normal_pi},
+    {"--pi t_k1", v_t_k1_pi},
     {"--cc-when all", v_cc_all},
     {"--cc-when never", v_cc_never},
     {"--cc 0.25", v_cc_quarter},
+    {"--cc 0", v_cc_zero},
     {"--double-zero keep", v_dz_keep},
     {"--double-zero drop", v_dz_drop},
 };
+#define FIRST_2X2_VARIANT 5 /* variants from here on matter only where there are counts */
 
-static const char *const method_names[] = {"FE", "MH", "PETO", "DL", "HE", "HS",
-                                           "SJ", "ML", "REML", "PM", "EB"};
-static const char *const measure_names[] = {"RR", "OR", "RD"};
+/* --measure: the measures of 2x2 tables but Peto's (that is --method PETO). */
+static size_t nmeasures;
+static const char *measure_names[8];
+static mtp_measure measure_ids[8];
+static void list_measures(void)
+{
+    const mtp_measure_info *d;
+    for (int i = 0; (d = mtp_measure_get(i)) != NULL; i++)
+        if ((d->flags & MTP_MEASURE_FROM_2X2) && d->id != MTP_MEASURE_PETO_OR) {
+            measure_ids[nmeasures] = (mtp_measure)d->id;
+            measure_names[nmeasures++] = d->name;
+        }
+}
 
-static void one_case(const dataset *d, int method, int measure, const variant *v, mtp_workspace *ws)
+static void one_case(const dataset *d, size_t method, size_t measure, const variant *v, mtp_workspace *ws)
 {
     char args[1024];
     const row *rows[MAXK];
-    mtp_options o;
+    conf o;
     model m;
     json_t *obj[1];
     size_t nobj;
     int rc;
-    mtp_options_init(&o, MTP_OPTIONS_VERSION);
-    o.method = (mtp_method)method;
-    o.measure = (mtp_measure)measure;
+    conf_init(&o);
+    set_method(&o, method_names[method]);
+    o.measure = measure_ids[measure];
     v->apply(&o);
-    if (o.test == MTP_TEST_KNHA && (o.method == MTP_METHOD_MH || o.method == MTP_METHOD_PETO))
+    if (o.test == MTP_TEST_KNHA && o.fe != MTP_FE_IV)
         return; /* a usage error, tested in the bad-input table */
-    if (o.method == MTP_METHOD_PETO && o.measure != MTP_MEASURE_OR)
+    if (o.fe == MTP_FE_PETO && o.measure != MTP_MEASURE_OR)
         return;
     for (size_t i = 0; i < d->k; i++)
         rows[i] = &d->rows[i];
@@ -416,90 +562,154 @@ static void one_case(const dataset *d, int method, int measure, const variant *v
         failf("CLI failed or wrote %zu objects", nobj);
         return;
     }
-    check_fit(obj[0], &m.res, m.st, rows, d->k, m.shown, o.level * 100 == 90 ? 90 : 95);
+    check_fit(obj[0], &m, rows, d->k, o.level * 100 == 90 ? 90 : 95);
     json_decref(obj[0]);
 }
 
-/* --subgroup: IV methods through mtp_pool_subgroups on effects; MH and Peto
- * per subgroup by mtp_pool_2x2 and mtp_subgroup_test. */
-static void subgroup_case(const dataset *d, const char *column, int method, mtp_subgroup_tau2 mode,
-                          mtp_workspace *ws)
+/* Subgroup indices in order of first appearance. */
+static size_t subgroups_of(const dataset *d, const char *names[], size_t gidx[])
 {
-    char args[1024];
-    const char *names[MAXK];
-    size_t ng = 0, gidx[MAXK];
-    const row *rows[MAXK];
-    mtp_options o;
-    mtp_result gres[MAXK], overall;
-    mtp_subgroup_diff test;
-    json_t *obj[1];
-    size_t nobj;
-    int rc, lib_rc;
-    model gm[8];
-    mtp_options_init(&o, MTP_OPTIONS_VERSION);
-    o.method = (mtp_method)method;
-    if (o.method == MTP_METHOD_PETO)
-        o.measure = MTP_MEASURE_OR;
+    size_t ng = 0;
     for (size_t i = 0; i < d->k; i++) {
         size_t g;
-        rows[i] = &d->rows[i];
         for (g = 0; g < ng && strcmp(names[g], d->rows[i].group) != 0; g++)
             ;
         if (g == ng)
             names[ng++] = d->rows[i].group;
         gidx[i] = g;
     }
-    snprintf(args, sizeof args, "--format json --method %s --subgroup %s --subgroup-tau2 %s '%s/%s'",
-             method_names[method], column, mode == MTP_SUBGROUP_COMMON ? "common" : "separate", datadir,
-             d->file);
-    snprintf(context, sizeof context, "%s", args);
-    rc = run_cli(args, obj, 1, &nobj);
-    if (o.method == MTP_METHOD_MH || o.method == MTP_METHOD_PETO || o.method == MTP_METHOD_FE ||
-        mode == MTP_SUBGROUP_SEPARATE) {
-        /* separate fits: one per subgroup, as the CLI documents */
-        model all;
-        lib_rc = MTP_OK;
-        for (size_t g = 0; g < ng && lib_rc == MTP_OK; g++) {
+    return ng;
+}
+
+/* The subgroup analysis as the CLI documents it. MH and Peto: mtp_fit_2x2
+ * per subgroup, the test the Q of the fixed-effect model of the subgroup
+ * estimates. Inverse variance: mtp_subgroups on the effects. */
+static int subgroups_library(model *gm, model *all, mtp_subgroup_diff *test, mtp_workspace *ws,
+                             const dataset *d, const size_t *gidx, size_t ng, mtp_subgroup_tau2 mode,
+                             const conf *o)
+{
+    const row *rows[MAXK];
+    for (size_t i = 0; i < d->k; i++)
+        rows[i] = &d->rows[i];
+    if (o->fe != MTP_FE_IV) {
+        double y[MAXK], v[MAXK];
+        mtp_model_options fe = MTP_MODEL_OPTIONS_INIT;
+        mtp_fit_out out = MTP_FIT_OUT_INIT;
+        mtp_summary s;
+        mtp_data dd = {MTP_MEASURE_GENERIC, ng, y, v, NULL, 0, NULL, NULL};
+        if (mode == MTP_SUBGROUP_COMMON)
+            return MTP_EINVAL; /* a usage error */
+        for (size_t g = 0; g < ng; g++) {
             const row *sub[MAXK];
             size_t n = 0;
             for (size_t i = 0; i < d->k; i++)
                 if (gidx[i] == g)
                     sub[n++] = rows[i];
-            fit_library(&gm[g], ws, sub, n, &o);
-            lib_rc = gm[g].rc;
-            gres[g] = gm[g].res;
+            fit_library(&gm[g], ws, sub, n, o);
+            if (gm[g].rc != MTP_OK)
+                return gm[g].rc;
+            y[g] = gm[g].sum.mu.estimate;
+            v[g] = gm[g].sum.mu.se * gm[g].sum.mu.se;
         }
-        if (lib_rc == MTP_OK && mode == MTP_SUBGROUP_COMMON)
-            lib_rc = MTP_EINVAL; /* common tau² needs a random-effects model */
-        if (lib_rc == MTP_OK) {
-            fit_library(&all, ws, rows, d->k, &o);
-            lib_rc = all.rc;
-            overall = all.res;
-        }
-        if (lib_rc == MTP_OK)
-            lib_rc = mtp_subgroup_test(&test, gres, ng, NULL);
-        /* cross-check the one-call API for IV models */
-        if (lib_rc == MTP_OK && o.method != MTP_METHOD_MH && o.method != MTP_METHOD_PETO) {
-            mtp_effect e[MAXK];
-            mtp_result g2[MAXK], ov2;
-            mtp_subgroup_diff t2;
-            for (size_t i = 0; i < d->k; i++) {
-                mtp_table2x2 t = {rows[i]->v[0], rows[i]->v[1], rows[i]->v[2], rows[i]->v[3]};
-                mtp_effect_from_2x2(&e[i], NULL, &t, &o, NULL);
-            }
-            checks++;
-            if (mtp_pool_subgroups(g2, &ov2, &t2, ws, e, gidx, d->k, ng, mode, &o, NULL) != MTP_OK ||
-                ov2.estimate != overall.estimate || t2.q != test.q || g2[0].tau2 != gres[0].tau2)
-                failf("mtp_pool_subgroups differs from separate fits");
-        }
-    } else {
-        mtp_effect e[MAXK];
-        for (size_t i = 0; i < d->k; i++) {
-            mtp_table2x2 t = {rows[i]->v[0], rows[i]->v[1], rows[i]->v[2], rows[i]->v[3]};
-            mtp_effect_from_2x2(&e[i], NULL, &t, &o, NULL);
-        }
-        lib_rc = mtp_pool_subgroups(gres, &overall, &test, ws, e, gidx, d->k, ng, mode, &o, NULL);
+        fit_library(all, ws, rows, d->k, o);
+        if (all->rc != MTP_OK)
+            return all->rc;
+        fe.tau2 = MTP_TAU2_FE;
+        fe.flags = MTP_FIT_NO_R2;
+        out.summary = &s;
+        if (mtp_fit(&out, ws, &dd, &fe, NULL) != MTP_OK)
+            return MTP_EDATA;
+        test->q = s.qe;
+        test->df = s.qe_df;
+        test->p = s.qe_p;
+        return MTP_OK;
     }
+    if (mode == MTP_SUBGROUP_COMMON && !(mtp_tau2_get((int)o->tau2)->flags & MTP_TAU2_ESTIMATED))
+        return MTP_EINVAL; /* a usage error */
+    {
+        double y[MAXK], v[MAXK], gy[MAXK], gv[MAXK], gw[MAXK];
+        unsigned char keep[MAXK];
+        unsigned int flags[MAXK];
+        mtp_model_options mo;
+        mtp_fit_out gout[MAXK], ov = MTP_FIT_OUT_INIT;
+        mtp_data dd = {MTP_MEASURE_GENERIC, d->k, y, v, NULL, 0, keep, NULL};
+        mtp_es_options es;
+        int rc;
+        model_options(o, &mo);
+        es_options(o, &es);
+        for (size_t i = 0; i < d->k; i++)
+            flags[i] = 0;
+        if ((rc = effects_2x2(y, v, flags, ws, rows, d->k, o)) != MTP_OK)
+            return rc;
+        for (size_t i = 0; i < d->k; i++) {
+            const row *r = rows[i];
+            if (r->kind == 3) {
+                mtp_effect e;
+                if ((rc = mtp_effect_from_ci(&e, r->v[0], r->v[1], r->v[2], 0.95, 1, NULL)) != MTP_OK)
+                    return rc;
+                y[i] = e.yi;
+                v[i] = e.vi;
+            } else if (r->kind == 2) {
+                y[i] = r->v[0];
+                v[i] = r->v[1];
+            }
+            keep[i] = !(flags[i] & MTP_STUDY_DROPPED);
+            gy[i] = gv[i] = gw[i] = NAN;
+        }
+        dd.measure = d == &generic ? MTP_MEASURE_GENERIC : es.measure;
+        for (size_t g = 0; g < ng; g++) {
+            gout[g] = (mtp_fit_out)MTP_FIT_OUT_INIT;
+            gout[g].summary = &gm[g].sum;
+            gout[g].yi = gy;
+            gout[g].vi = gv;
+            gout[g].weight = gw;
+            gm[g].method = all->method = method_of(o);
+            gm[g].shown = all->shown = dd.measure;
+        }
+        ov.summary = &all->sum;
+        ov.yi = all->yi;
+        ov.vi = all->vi;
+        ov.weight = all->w;
+        rc = mtp_subgroups(gout, &ov, test, ws, &dd, gidx, ng, mode, &mo, NULL);
+        if (rc != MTP_OK)
+            return rc;
+        for (size_t g = 0; g < ng; g++) { /* each subgroup's studies, in their order */
+            size_t j = 0;
+            for (size_t i = 0; i < d->k; i++)
+                if (gidx[i] == g) {
+                    gm[g].yi[j] = gy[i];
+                    gm[g].vi[j] = gv[i];
+                    gm[g].w[j] = keep[i] ? gw[i] : 0;
+                    j++;
+                }
+        }
+        for (size_t i = 0; i < d->k; i++)
+            if (!keep[i])
+                all->w[i] = 0;
+    }
+    return MTP_OK;
+}
+
+static void subgroup_case(const dataset *d, const char *column, size_t method, mtp_subgroup_tau2 mode,
+                          mtp_workspace *ws)
+{
+    char args[1024];
+    const char *names[MAXK];
+    size_t gidx[MAXK], ng, nobj;
+    conf o;
+    model gm[8], all;
+    mtp_subgroup_diff test;
+    json_t *obj[1];
+    int rc, lib_rc;
+    conf_init(&o);
+    set_method(&o, method_names[method]);
+    ng = subgroups_of(d, names, gidx);
+    snprintf(args, sizeof args, "--format json --method %s --subgroup %s --subgroup-tau2 %s '%s/%s'",
+             method_names[method], column, mode == MTP_SUBGROUP_COMMON ? "common" : "separate", datadir,
+             d->file);
+    snprintf(context, sizeof context, "%s", args);
+    rc = run_cli(args, obj, 1, &nobj);
+    lib_rc = subgroups_library(gm, &all, &test, ws, d, gidx, ng, mode, &o);
     checks++;
     if (lib_rc != MTP_OK) {
         if (rc != -1)
@@ -513,12 +723,10 @@ static void subgroup_case(const dataset *d, const char *column, int method, mtp_
     {
         const json_t *groups = json_object_get(obj[0], "subgroups");
         const json_t *t = json_object_get(obj[0], "subgroup_test");
-        same(obj[0], "estimate", overall.estimate);
-        same(obj[0], "se", overall.se);
-        same(obj[0], "tau2", overall.tau2);
-        same(obj[0], "Q", overall.q);
-        same(obj[0], "ci_lower", overall.ci_lower);
-        same(obj[0], "I2", overall.i2);
+        const row *rows[MAXK];
+        for (size_t i = 0; i < d->k; i++)
+            rows[i] = &d->rows[i];
+        check_fit(obj[0], &all, rows, d->k, 95);
         checks++;
         if (!json_is_array(groups) || json_array_size(groups) != ng || t == NULL) {
             failf("subgroups or subgroup_test missing");
@@ -528,85 +736,66 @@ static void subgroup_case(const dataset *d, const char *column, int method, mtp_
             same(t, "p", test.p);
             for (size_t g = 0; g < ng; g++) {
                 const json_t *go = json_array_get(groups, g);
+                const row *sub[MAXK];
+                size_t n = 0;
+                for (size_t i = 0; i < d->k; i++)
+                    if (gidx[i] == g)
+                        sub[n++] = rows[i];
                 same_str(go, "name", names[g]);
-                same(go, "k", (double)gres[g].k_used);
-                same(go, "estimate", gres[g].estimate);
-                same(go, "se", gres[g].se);
-                same(go, "ci_lower", gres[g].ci_lower);
-                same(go, "ci_upper", gres[g].ci_upper);
-                same(go, "pi_lower", gres[g].pi_lower);
-                same(go, "tau2", gres[g].tau2);
-                same(go, "tau2_ci_upper", gres[g].tau2_ci_upper);
-                same(go, "Q", gres[g].q);
-                same(go, "Q_p", gres[g].q_p);
-                same(go, "I2", gres[g].i2);
-                same(go, "H2", gres[g].h2);
-                same(go, "p", gres[g].p);
-                if (o.method == MTP_METHOD_MH || o.method == MTP_METHOD_PETO ||
-                    mode == MTP_SUBGROUP_SEPARATE) { /* per-study values of the separate fit */
-                    const json_t *st = json_object_get(go, "studies");
-                    for (size_t i = 0, j = 0; i < d->k; i++)
-                        if (gidx[i] == g) {
-                            const json_t *s = json_array_get(st, j);
-                            same(s, "weight", gm[g].st[j].weight);
-                            same(s, "yi", gm[g].st[j].yi);
-                            j++;
-                        }
-                }
+                check_fit(go, &gm[g], sub, n, 95);
             }
         }
     }
     json_decref(obj[0]);
 }
 
-/* --subgroup-tau2 common without --method: the CLI fits DL (the common tau²
- * is the DL estimator pooled within subgroups; mtp_pool_subgroups takes no
- * other method), and its tau² is mtp_tau2_common's, to the bit. Effects as
- * the CLI documents them (escalc-style counts, yi/vi, 95% CI), RR. */
+/* --subgroup-tau2 common without --method: the CLI fits DL, and its tau² is
+ * that of the meta-regression on the subgroups (intercept and indicators,
+ * fitted here by mtp_fit with the matrix), to the bit. RR. */
 static void common_default_case(const dataset *d, const char *column, mtp_workspace *ws)
 {
     char args[1024];
     const char *names[MAXK];
-    size_t ng = 0, gidx[MAXK];
-    mtp_effect e[MAXK];
-    mtp_options o;
-    mtp_result gres[MAXK], overall;
+    size_t gidx[MAXK], ng, nobj;
+    conf o;
+    model gm[8], all;
     mtp_subgroup_diff test;
-    double tau2;
     json_t *obj[1];
-    size_t nobj;
-    mtp_options_init(&o, MTP_OPTIONS_VERSION);
-    o.method = MTP_METHOD_DL;
-    for (size_t i = 0; i < d->k; i++) {
-        const row *r = &d->rows[i];
-        size_t g;
-        int rc = MTP_OK;
-        for (g = 0; g < ng && strcmp(names[g], r->group) != 0; g++)
-            ;
-        if (g == ng)
-            names[ng++] = r->group;
-        gidx[i] = g;
-        if (r->kind == 1) {
-            mtp_table2x2 t = {r->v[0], r->v[1], r->v[2], r->v[3]};
-            rc = mtp_effect_from_2x2(&e[i], NULL, &t, &o, NULL);
-        } else if (r->kind == 3) {
-            rc = mtp_effect_from_ci(&e[i], r->v[0], r->v[1], r->v[2], 0.95, 1, NULL);
-        } else {
-            e[i].yi = r->v[0];
-            e[i].vi = r->v[1];
-        }
-        if (rc != MTP_OK) {
-            failf("effect %zu: %s", i + 1, mtp_strerror(rc));
+    double tau2 = NAN, tau2_lo = NAN, tau2_hi = NAN;
+    conf_init(&o);
+    o.tau2 = MTP_TAU2_DL;
+    ng = subgroups_of(d, names, gidx);
+    { /* the regression: y[i], v[i] as the subgroup analysis takes them */
+        model dummy[8], m0;
+        mtp_subgroup_diff t0;
+        double x[MAXK * 8];
+        mtp_model_options mo;
+        mtp_fit_out out = MTP_FIT_OUT_INIT;
+        mtp_summary s;
+        mtp_data dd = {MTP_MEASURE_RR, d->k, m0.yi, m0.vi, x, ng, NULL, NULL};
+        if (subgroups_library(dummy, &m0, &t0, ws, d, gidx, ng, MTP_SUBGROUP_SEPARATE, &o) != MTP_OK) {
+            failf("library failed");
             return;
         }
+        for (size_t i = 0; i < d->k; i++)
+            for (size_t j = 0; j < ng; j++)
+                x[i * ng + j] = j == 0 ? 1.0 : gidx[i] == j ? 1.0 : 0.0;
+        model_options(&o, &mo);
+        out.summary = &s;
+        checks++;
+        if (mtp_fit(&out, ws, &dd, &mo, NULL) != MTP_OK) {
+            failf("the regression failed");
+            return;
+        }
+        tau2 = s.tau2;
+        tau2_lo = s.tau2_ci_lower;
+        tau2_hi = s.tau2_ci_upper;
     }
     snprintf(args, sizeof args, "--format json --subgroup %s --subgroup-tau2 common '%s/%s'", column,
              datadir, d->file);
     snprintf(context, sizeof context, "%s", args);
     checks++;
-    if (mtp_tau2_common(&tau2, e, gidx, d->k, ng, NULL) != MTP_OK ||
-        mtp_pool_subgroups(gres, &overall, &test, ws, e, gidx, d->k, ng, MTP_SUBGROUP_COMMON, &o, NULL) !=
-            MTP_OK) {
+    if (subgroups_library(gm, &all, &test, ws, d, gidx, ng, MTP_SUBGROUP_COMMON, &o) != MTP_OK) {
         failf("library failed");
         return;
     }
@@ -617,13 +806,14 @@ static void common_default_case(const dataset *d, const char *column, mtp_worksp
     }
     same_str(obj[0], "method", "DL");
     same(obj[0], "tau2", tau2);
-    same(obj[0], "tau2", overall.tau2);
-    same(obj[0], "estimate", overall.estimate);
-    same(obj[0], "se", overall.se);
-    same(obj[0], "ci_lower", overall.ci_lower);
-    same(obj[0], "ci_upper", overall.ci_upper);
-    same(obj[0], "Q", overall.q);
-    same(obj[0], "I2", overall.i2);
+    same(obj[0], "tau2_ci_lower", tau2_lo);
+    same(obj[0], "tau2_ci_upper", tau2_hi);
+    same(obj[0], "estimate", all.sum.mu.estimate);
+    same(obj[0], "se", all.sum.mu.se);
+    same(obj[0], "ci_lower", all.sum.mu.ci_lower);
+    same(obj[0], "ci_upper", all.sum.mu.ci_upper);
+    same(obj[0], "Q", all.sum.qe);
+    same(obj[0], "I2", all.sum.i2);
     {
         const json_t *groups = json_object_get(obj[0], "subgroups");
         const json_t *t = json_object_get(obj[0], "subgroup_test");
@@ -639,12 +829,13 @@ static void common_default_case(const dataset *d, const char *column, mtp_worksp
                 same_str(go, "name", names[g]);
                 same_str(go, "method", "DL");
                 same(go, "tau2", tau2);
-                same(go, "estimate", gres[g].estimate);
-                same(go, "se", gres[g].se);
-                same(go, "ci_lower", gres[g].ci_lower);
-                same(go, "ci_upper", gres[g].ci_upper);
-                same(go, "pi_lower", gres[g].pi_lower);
-                same(go, "Q", gres[g].q);
+                same(go, "tau2_ci_lower", tau2_lo);
+                same(go, "estimate", gm[g].sum.mu.estimate);
+                same(go, "se", gm[g].sum.mu.se);
+                same(go, "ci_lower", gm[g].sum.mu.ci_lower);
+                same(go, "ci_upper", gm[g].sum.mu.ci_upper);
+                same(go, "pi_lower", gm[g].sum.pi_lower);
+                same(go, "Q", gm[g].sum.qe);
             }
         }
     }
@@ -657,16 +848,14 @@ static void by_case(mtp_workspace *ws, const char *method, const char *extra, un
     enum { NA = 60 };
     char path[1024], args[1400];
     size_t ks[NA], off[NA + 1];
-    mtp_effect e[NA * 15];
+    double ey[NA * 15], ev[NA * 15];
     json_t **obj = calloc(NA + 5, sizeof *obj);
     size_t nobj;
     uint64_t x = 12345;
     FILE *f;
-    mtp_options o;
-    mtp_options_init(&o, MTP_OPTIONS_VERSION);
-    for (int m = 0; m < 11; m++)
-        if (strcmp(method, method_names[m]) == 0)
-            o.method = (mtp_method)m;
+    conf o;
+    conf_init(&o);
+    set_method(&o, method);
     if (strstr(extra, "knha") != NULL)
         o.test = MTP_TEST_KNHA;
     snprintf(path, sizeof path, "%s/by_%s.csv", tmpdir, method);
@@ -683,11 +872,11 @@ static void by_case(mtp_workspace *ws, const char *method, const char *extra, un
     }
     for (size_t j = 0; j < NA; j++)
         for (size_t i = 0; i < ks[j]; i++) {
-            mtp_effect *p = &e[off[j] + i];
+            const size_t r = off[j] + i;
             x = x * 6364136223846793005u + 1442695040888963407u;
-            p->yi = ((double)(x >> 11) * 0x1p-53 - 0.5) * (j % 7 == 0 ? 0.001 : 2); /* some near-identical */
+            ey[r] = ((double)(x >> 11) * 0x1p-53 - 0.5) * (j % 7 == 0 ? 0.001 : 2); /* some near-identical */
             x = x * 6364136223846793005u + 1442695040888963407u;
-            p->vi = 0.001 + (double)(x >> 11) * 0x1p-53 * (j % 5 == 0 ? 100 : 0.3);
+            ev[r] = 0.001 + (double)(x >> 11) * 0x1p-53 * (j % 5 == 0 ? 100 : 0.3);
         }
     fprintf(f, "rep,yi,vi,study\n");
     /* rows of analysis j in order, but analyses interleaved in pairs */
@@ -695,7 +884,7 @@ static void by_case(mtp_workspace *ws, const char *method, const char *extra, un
         for (size_t i = 0; i < 15; i++)
             for (size_t jj = j; jj < j + 2 && jj < NA; jj++)
                 if (i < ks[jj])
-                    fprintf(f, "r%zu,%.17g,%.17g,s%zu.%zu\n", jj, e[off[jj] + i].yi, e[off[jj] + i].vi, jj, i);
+                    fprintf(f, "r%zu,%.17g,%.17g,s%zu.%zu\n", jj, ey[off[jj] + i], ev[off[jj] + i], jj, i);
     fclose(f);
     snprintf(args, sizeof args, "--format json --by rep --method %s --threads %u %s '%s'", method, threads,
              extra, path);
@@ -706,24 +895,28 @@ static void by_case(mtp_workspace *ws, const char *method, const char *extra, un
         return;
     }
     for (size_t j = 0; j < NA; j++) {
+        static char labels[MAXK][32];
         char want[32];
-        mtp_result r;
         const row *rows[MAXK];
         row rr[MAXK];
+        model m;
         snprintf(want, sizeof want, "r%zu", j);
         snprintf(context, sizeof context, "%s: analysis %s", args, want);
         same_str(obj[j], "by", want);
-        if (mtp_pool_effects(&r, ws, &e[off[j]], ks[j], &o, NULL) != MTP_OK) {
+        for (size_t i = 0; i < ks[j]; i++) {
+            snprintf(labels[i], sizeof labels[i], "s%zu.%zu", j, i);
+            rr[i].label = labels[i];
+            rr[i].kind = 2;
+            rr[i].v[0] = ey[off[j] + i];
+            rr[i].v[1] = ev[off[j] + i];
+            rows[i] = &rr[i];
+        }
+        fit_library(&m, ws, rows, ks[j], &o);
+        if (m.rc != MTP_OK) {
             failf("library failed");
             continue;
         }
-        for (size_t i = 0; i < ks[j]; i++) {
-            static char labels[MAXK][32];
-            snprintf(labels[i], sizeof labels[i], "s%zu.%zu", j, i);
-            rr[i].label = labels[i];
-            rows[i] = &rr[i];
-        }
-        check_fit(obj[j], &r, mtp_workspace_studies(ws), rows, ks[j], MTP_MEASURE_GENERIC, 95);
+        check_fit(obj[j], &m, rows, ks[j], 95);
     }
     for (size_t j = 0; j < nobj; j++)
         json_decref(obj[j]);
@@ -732,7 +925,7 @@ static void by_case(mtp_workspace *ws, const char *method, const char *extra, un
 
 int main(int argc, char **argv)
 {
-    mtp_workspace *ws = mtp_workspace_alloc(MAXK * 4, 1);
+    mtp_workspace *ws = mtp_workspace_alloc(MAXK * 4, 8);
     const dataset *const sets[] = {&bcg, &zeros, &generic, &mixed};
     if (argc != 4 && !(argc == 5 && strcmp(argv[4], "common-default") == 0)) {
         fprintf(stderr, "usage: test_agree METAPOOL DATADIR TMPDIR [common-default]\n");
@@ -741,6 +934,8 @@ int main(int argc, char **argv)
     cli = argv[1];
     datadir = argv[2];
     tmpdir = argv[3];
+    list_methods();
+    list_measures();
     if (argc == 5) { /* only --subgroup-tau2 common without --method */
         common_default_case(&bcg, "alloc", ws);
         common_default_case(&mixed, "design", ws);
@@ -749,20 +944,22 @@ int main(int argc, char **argv)
         return failures == 0 && checks > 40 ? 0 : 1;
     }
     for (size_t s = 0; s < sizeof sets / sizeof sets[0]; s++)
-        for (int method = 0; method < 11; method++)
-            for (int measure = 0; measure < 3; measure++) {
+        for (size_t method = 0; method < nmethods; method++)
+            for (size_t measure = 0; measure < nmeasures; measure++) {
                 if (sets[s] == &generic && measure > 0)
                     continue; /* --measure is ignored for yi rows */
                 for (size_t v = 0; v < sizeof variants / sizeof variants[0]; v++) {
                     /* conventions of 2x2 data only matter where there are counts */
-                    if (v >= 4 && sets[s] != &zeros && sets[s] != &mixed)
+                    if (v >= FIRST_2X2_VARIANT && sets[s] != &zeros && sets[s] != &mixed)
                         continue;
                     one_case(sets[s], method, measure, &variants[v], ws);
                 }
             }
-    for (int method = 0; method < 11; method++) {
+    for (size_t method = 0; method < nmethods; method++) {
         subgroup_case(&bcg, "alloc", method, MTP_SUBGROUP_SEPARATE, ws);
         subgroup_case(&bcg, "alloc", method, MTP_SUBGROUP_COMMON, ws);
+        subgroup_case(&mixed, "design", method, MTP_SUBGROUP_SEPARATE, ws);
+        subgroup_case(&mixed, "design", method, MTP_SUBGROUP_COMMON, ws);
     }
     by_case(ws, "REML", "", 1);
     by_case(ws, "DL", "--test knha", 2);

@@ -1,5 +1,6 @@
 #!/bin/sh
-# Run every libFuzzer binary of a build for a while; fail on any finding.
+# Run every libFuzzer binary of a build for a while (fuzz_pool, fuzz_csv,
+# fuzz_mods: whatever tests/fuzz/CMakeLists.txt built); fail on any finding.
 #
 # usage: tests/fuzz/run_fuzzers.sh BUILD_DIR [SECONDS]
 #
