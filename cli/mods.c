@@ -73,7 +73,7 @@ const char *mtpcli_formula_str(const mtpcli_formula *f, size_t off) { return f->
 
 int mtpcli_formula_is_intercept_only(const mtpcli_formula *f) { return f->intercept && f->nterms == 0; }
 
-static int ieq(const char *a, const char *b)
+int mtpcli_name_equal(const char *a, const char *b)
 {
     for (; *a && *b; a++, b++) {
         char c = *a, d = *b;
@@ -243,7 +243,7 @@ int mtpcli_formula_parse(mtpcli_formula *f, const char *spec, char *msg, size_t 
                 FAIL("only the intercept can be removed (- 1), not %s%.100s%s", factor ? "factor(" : "",
                      name, factor ? ")" : "");
             for (size_t i = 0; i < f->nterms; i++)
-                if (f->terms[i].factor == factor && ieq(f->buf + f->terms[i].name, name))
+                if (f->terms[i].factor == factor && mtpcli_name_equal(f->buf + f->terms[i].name, name))
                     FAIL("the term %s%.100s%s is given twice", factor ? "factor(" : "", name,
                          factor ? ")" : "");
             if (f->nterms == MTPCLI_MODS_MAX_TERMS)
@@ -254,7 +254,7 @@ int mtpcli_formula_parse(mtpcli_formula *f, const char *spec, char *msg, size_t 
                 t->factor = factor;
                 if ((t->name = fb_add(&b, name, strlen(name))) == (size_t)-1)
                     FAIL("the column names are too long");
-                for (c = 0; c < f->ncols && !ieq(f->buf + f->cols[c], name); c++)
+                for (c = 0; c < f->ncols && !mtpcli_name_equal(f->buf + f->cols[c], name); c++)
                     ;
                 if (c == f->ncols)
                     f->cols[f->ncols++] = t->name;

@@ -147,4 +147,7 @@ int mtpcli_btt_parse(size_t *out, size_t *n, const char *spec, size_t p, const m
  */
 void mtpcli_r_number(char *buf, size_t size, double v);
 
+/* ASCII case-insensitive equality of two names (column and option values). */
+int mtpcli_name_equal(const char *a, const char *b);
+
 #endif

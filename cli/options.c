@@ -217,20 +217,6 @@ static int bad(char *msg, size_t len, const char *fmt, ...)
     return MTPCLI_ARGS_ERROR;
 }
 
-static int ieq(const char *a, const char *b)
-{
-    for (; *a && *b; a++, b++) {
-        char c = *a, d = *b;
-        if (c >= 'A' && c <= 'Z')
-            c = (char)(c - 'A' + 'a');
-        if (d >= 'A' && d <= 'Z')
-            d = (char)(d - 'A' + 'a');
-        if (c != d)
-            return 0;
-    }
-    return *a == *b;
-}
-
 /* A value of a CLI-only choice (no library descriptor): name and value. */
 typedef struct named {
     const char *name;
@@ -253,7 +239,7 @@ static int choice(char *msg, size_t len, const char *opt, const char *value, con
     const char *names[8];
     char expected[128];
     for (size_t i = 0; i < n; i++) {
-        if (ieq(value, list[i].name)) {
+        if (mtpcli_name_equal(value, list[i].name)) {
             *out = list[i].value;
             return 0;
         }
@@ -321,8 +307,8 @@ SETTER(set_measure)
 SETTER(set_method)
 {
     mtp_tau2_method t;
-    if (ieq(val, "MH") || ieq(val, "PETO")) {
-        s->fe = ieq(val, "MH") ? MTP_FE_MH : MTP_FE_PETO;
+    if (mtpcli_name_equal(val, "MH") || mtpcli_name_equal(val, "PETO")) {
+        s->fe = mtpcli_name_equal(val, "MH") ? MTP_FE_MH : MTP_FE_PETO;
         s->tau2 = MTP_TAU2_FE;
     } else if (mtp_tau2_parse(&t, val) == MTP_OK && tau2_option(mtp_tau2_get((int)t))) {
         s->fe = MTP_FE_IV;
@@ -348,7 +334,7 @@ SETTER(set_test)
 
 SETTER(set_pi)
 {
-    if (ieq(val, "t")) {
+    if (mtpcli_name_equal(val, "t")) {
         s->pi = MTP_PI_T_K2;
     } else if (mtp_pi_parse(&s->pi, val) != MTP_OK) {
         char expected[64];

@@ -80,19 +80,12 @@ static double group_rows(mtp_workspace *ws, size_t n, size_t p)
     size_t groups = 0;
     double count = 1;
     for (size_t i = 0; i < n; i++) {
-        size_t g = 0, at;
-        int cmp = 1;
-        for (; g < groups; g++) {
-            cmp = memcmp(&ws->pxu[g * p], &ws->px[i * p], p * sizeof(double)) == 0 ? 0 : 1;
-            if (cmp == 0)
-                break;
-        }
-        if (g == groups) {
-            memcpy(&ws->pxu[groups * p], &ws->px[i * p], p * sizeof(double));
-            groups++;
-        }
-        at = g;
-        ws->pg[i] = at;
+        size_t g = 0;
+        while (g < groups && memcmp(&ws->pxu[g * p], &ws->px[i * p], p * sizeof(double)) != 0)
+            g++;
+        if (g == groups) /* a new distinct row */
+            memcpy(&ws->pxu[groups++ * p], &ws->px[i * p], p * sizeof(double));
+        ws->pg[i] = g;
     }
     /* n!/prod n_g! as a product of ratios */
     {

@@ -49,14 +49,11 @@ static int check_call(const mtp_fit_out *out, const mtp_workspace *ws, const mtp
     return MTP_OK;
 }
 
-static int fail_at(mtp_error *err, int code, size_t study, size_t column, const char *what,
-                   double value)
+/* A non-finite moderator: the study and the column in the error's fields. */
+static int fail_moderator(mtp_error *err, size_t study, size_t column)
 {
-    const int rc = column == MTP_NO_INDEX
-                       ? mtp__fail(err, code, study, "%s", what)
-                       : mtp__fail(err, code, study, "moderator %zu is not a finite "
-                                                     "number", column + 1);
-    (void)value;
+    const int rc = mtp__fail(err, MTP_EDATA, study, "moderator %zu is not a finite number",
+                             column + 1);
     if (err != NULL)
         err->column = column;
     return rc;
@@ -72,7 +69,7 @@ static int compact(mtp__model *m, mtp_workspace *ws, const mtp_data *d, mtp_erro
         if (d->keep != NULL && !d->keep[i])
             continue;
         if (!isfinite(y))
-            return fail_at(err, MTP_EDATA, i, MTP_NO_INDEX, "estimate is not a finite number", y);
+            return mtp__fail(err, MTP_EDATA, i, "estimate is not a finite number");
         if (!isfinite(v) || !(v > 0))
             return mtp__fail(err, MTP_EDATA, i,
                              "sampling variance %g is not a finite number > 0", v);
@@ -82,7 +79,7 @@ static int compact(mtp__model *m, mtp_workspace *ws, const mtp_data *d, mtp_erro
             for (size_t j = 0; j < p; j++) {
                 const double xij = d->x[i * p + j];
                 if (!isfinite(xij))
-                    return fail_at(err, MTP_EDATA, i, j, NULL, xij);
+                    return fail_moderator(err, i, j);
                 ws->x[n * p + j] = xij;
             }
         ws->y[n] = y;
@@ -368,19 +365,29 @@ static void omnibus(mtp_summary *s, const fit_state *st, mtp_workspace *ws, size
     }
 }
 
+/* Degrees of freedom of the prediction interval's t (NaN: normal) for n
+ * studies and p coefficients: k - p - 1 (T_K2), k - p (T_K1). */
+static double pi_df(mtp_pi pi, size_t n, size_t p)
+{
+    switch (pi) {
+    case MTP_PI_NORMAL: return NAN;
+    case MTP_PI_T_K1: return (double)n - (double)p;
+    default: return (double)n - (double)p - 1;
+    }
+}
+
 /* Prediction interval of an intercept-only random-effects model. */
 static void prediction(mtp_summary *s, const fit_state *st, mtp_workspace *ws, size_t n, size_t p)
 {
     const double alpha = 1 - s->level;
     const double sd = sqrt(s->mu.se * s->mu.se + s->tau2);
     double crit;
+    s->pi_df = pi_df(st->o.pi, n, p);
     switch (st->o.pi) {
     case MTP_PI_NORMAL:
-        s->pi_df = NAN;
         crit = mtp__quantile(ws, MTP__Q_NORMAL_UPPER, alpha / 2, NAN);
         break;
     default:
-        s->pi_df = st->o.pi == MTP_PI_T_K1 ? (double)n - (double)p : (double)n - (double)p - 1;
         if (s->pi_df < 1) {
             s->notes |= MTP_NOTE_PI_UNDEFINED;
             s->pi_lower = s->pi_upper = NAN;
@@ -567,7 +574,6 @@ static void write_studies(const mtp_fit_out *out, const mtp_summary *s, const fi
             put(out->ranef_upper, i, u + crit * rse);
         }
     }
-    (void)st;
 }
 
 static void write_out(const mtp_fit_out *out, const mtp_summary *s, const fit_state *st,
@@ -693,9 +699,7 @@ int mtp_predict(mtp_prediction *out, const mtp_summary *s, const mtp_coef *coef,
     crit = s->test == MTP_TEST_KNHA
                ? mtp__qt_upper((1 - s->level) / 2, (double)(s->k_used - s->p))
                : mtp__qnorm_upper((1 - s->level) / 2);
-    pdf = o.pi == MTP_PI_T_K1   ? (double)s->k_used - (double)s->p
-          : o.pi == MTP_PI_T_K2 ? (double)s->k_used - (double)s->p - 1
-                                : NAN;
+    pdf = pi_df(o.pi, s->k_used, s->p);
     pcrit = isnan(pdf) ? mtp__qnorm_upper((1 - s->level) / 2)
             : pdf >= 1 ? mtp__qt_upper((1 - s->level) / 2, pdf) : NAN;
     if (s->tau2_method == MTP_TAU2_FE)

@@ -413,7 +413,7 @@ int mtp__tau2_estimate(mtp__tau2_fit *fit, mtp_tau2_method method, const mtp__mo
         return solve_iterative(fit, mtp__q_gen_fdf, &p, tol, max_iter, err);
     default:
         return mtp__fail(err, MTP_EINVAL, MTP_NO_STUDY, "%s does not estimate tau2",
-                         mtp_tau2_get(method) != NULL ? mtp_tau2_get(method)->name : "?");
+                         mtp_tau2_get((int)method) != NULL ? mtp_tau2_get((int)method)->name : "?");
     }
 }
 

@@ -30,17 +30,8 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static void violated(const char *what, const char *detail)
-{
-    fprintf(stderr, "fuzz_csv: invariant violated: %s (%s)\n", what, detail);
-    abort();
-}
-
-#define CHECK(cond, detail)                                                                   \
-    do {                                                                                      \
-        if (!(cond))                                                                          \
-            violated(#cond, detail);                                                          \
-    } while (0)
+#define FUZZ_NAME "fuzz_csv"
+#include "fuzz_check.h"
 
 static size_t count_lines(const char *buf, size_t len)
 {

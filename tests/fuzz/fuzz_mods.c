@@ -33,17 +33,8 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static void violated(const char *what, const char *detail)
-{
-    fprintf(stderr, "fuzz_mods: invariant violated: %s (%s)\n", what, detail);
-    abort();
-}
-
-#define CHECK(cond, detail)                                                                   \
-    do {                                                                                      \
-        if (!(cond))                                                                          \
-            violated(#cond, detail);                                                          \
-    } while (0)
+#define FUZZ_NAME "fuzz_mods"
+#include "fuzz_check.h"
 
 static void check_message(const char *msg, const char *prefix)
 {
